@@ -1,0 +1,106 @@
+"""The ``coe`` command line: a thin group of commands over library calls."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from analytics.output import FORMATS, render
+from analytics.store import StoreError, default_store_path, open_store
+
+store_option = click.option(
+    "--store",
+    "store_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Store file (default: $COE_STORE, else ./coegraph.db).",
+)
+
+
+def _open(store_path: Path | None):
+    try:
+        return open_store(store_path or default_store_path())
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="coegraph")
+def main() -> None:
+    """coegraph: root-cause graph analytics over COE documents."""
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="json")
+def parse(file: Path, fmt: str) -> None:
+    """Parse one document into its COE record(s); no store involved."""
+    from analytics.parsers import ParseError, parse_path
+
+    try:
+        coes = parse_path(file)
+    except ParseError as exc:
+        raise click.ClickException(str(exc)) from exc
+    records = [c.to_dict() for c in coes]
+    if fmt == "json":
+        click.echo(json.dumps(records[0] if len(records) == 1 else records, indent=2))
+        return
+    rows = [
+        {
+            "id": r["id"],
+            "title": r["title"],
+            "date": r["date"],
+            "whys": len(r["whys"]),
+            "root_causes": len(r["root_causes"]),
+            "actions": len(r["actions"]),
+            "warnings": len(r["warnings"]),
+        }
+        for r in records
+    ]
+    click.echo(render(rows, "table"))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@store_option
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+def ingest(paths: tuple[Path, ...], store_path: Path | None, fmt: str, progress: bool | None) -> None:
+    """Parse files and folders into the store; exit 1 if any file failed."""
+    from analytics.ingest import ingest as run_ingest
+
+    conn = _open(store_path)
+    results = run_ingest(conn, paths, progress=progress)
+    rows = [r.to_dict() for r in results]
+    if fmt == "json":
+        click.echo(render(rows, "json"))
+    else:
+        shown = [r for r in rows if r["status"] != "unchanged" or fmt == "csv"]
+        for r in shown:
+            r["coe_ids"] = ", ".join(r["coe_ids"])
+            r["reason"] = f"line {r['line']}: {r['reason']}" if r["line"] else r["reason"]
+        if shown:
+            click.echo(render(shown, fmt, ["status", "path", "coe_ids", "reason"]))
+        for r in results:
+            for w in r.warnings:
+                click.echo(f"warning: {r.path}: {w}", err=True)
+        counts = {s: sum(r.status == s for r in results) for s in ("ingested", "updated", "unchanged", "failed")}
+        click.echo(", ".join(f"{n} {s}" for s, n in counts.items()), err=True)
+    if any(r.status == "failed" for r in results):
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--n", "n", type=int, default=300, show_default=True, help="Number of COEs.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--drafts", type=int, default=0, show_default=True, help="Held-out draft COEs.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+def sample(n: int, seed: int, drafts: int, out: Path) -> None:
+    """Write a synthetic corpus with ground-truth labels (labels.json)."""
+    from analytics.sample import generate_corpus
+
+    labels = generate_corpus(n, seed, out, n_drafts=drafts)
+    click.echo(f"wrote {len(labels['coes'])} COEs and {len(labels.get('drafts', {}))} drafts to {out}")

@@ -1,0 +1,184 @@
+"""Clustering estimators for themes and action families.
+
+The default, :class:`ThemeClusterer`, is average-linkage agglomerative clustering on cosine
+distance, cut where the silhouette of the cut is best, so the number of themes is found, not
+given. Above ``max_exact`` points it first summarises the data with mini-batch k-means (the
+cut is made on the centroids), so memory and time stay near-linear: an exact n x n distance
+matrix for 100,000 vectors would need 40 GB. A cluster must hold statements from at least
+``min_groups`` different COEs; the rest are one-off causes and get label -1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import pdist, squareform
+from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.metrics import silhouette_score
+
+_PARAMETER_CONSTRAINTS = {
+    "distance_threshold": lambda v: v is None or 0 < v < 2,
+    "min_cluster_size": lambda v: isinstance(v, int) and v >= 1,
+    "min_groups": lambda v: isinstance(v, int) and v >= 1,
+    "max_exact": lambda v: isinstance(v, int) and v >= 10,
+}
+
+
+class ThemeClusterer:
+    """Agglomerative clustering with a silhouette-chosen cut and one-off detection.
+
+    Parameters
+    ----------
+    distance_threshold : float or None
+        Cosine distance at which to cut the tree; ``None`` picks the cut with the best silhouette
+        among ``thresholds``.
+    thresholds : tuple of float
+        Candidate cuts searched when ``distance_threshold`` is None.
+    min_cluster_size : int
+        Smaller clusters become one-offs (label -1).
+    min_groups : int
+        A cluster must span at least this many groups (COEs) passed to ``fit``.
+    max_exact : int
+        Above this many points, cluster mini-batch k-means centroids instead of the points.
+    random_state : int
+        Seed of the k-means summary.
+
+    Attributes
+    ----------
+    labels_ : ndarray of int
+        Cluster per point, -1 for one-offs; clusters numbered by size, largest first.
+    threshold_ : float
+        The cut used.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_blobs
+    >>> X, _ = make_blobs(n_samples=60, centers=[[5, 0], [0, 5], [-5, -5]], random_state=0)
+    >>> X = X + 20  # keep the blobs in separate directions after normalisation
+    >>> ThemeClusterer().fit(X).n_clusters_ >= 1
+    True
+    """
+
+    def __init__(
+        self,
+        *,
+        distance_threshold: float | None = None,
+        thresholds: tuple[float, ...] = tuple(np.round(np.arange(0.20, 0.86, 0.025), 3)),
+        min_cluster_size: int = 2,
+        min_groups: int = 2,
+        max_exact: int = 3000,
+        random_state: int = 0,
+    ):
+        self.distance_threshold = distance_threshold
+        self.thresholds = thresholds
+        self.min_cluster_size = min_cluster_size
+        self.min_groups = min_groups
+        self.max_exact = max_exact
+        self.random_state = random_state
+
+    def fit(self, X, groups=None) -> ThemeClusterer:
+        for name, check in _PARAMETER_CONSTRAINTS.items():
+            if not check(getattr(self, name)):
+                raise ValueError(f"invalid {name}={getattr(self, name)!r}")
+        X = _normalise(np.asarray(X, dtype=np.float32))
+        n = len(X)
+        if n < 2:
+            self.labels_ = np.full(n, -1)
+            self.threshold_ = self.distance_threshold
+            self.n_clusters_ = 0
+            return self
+        if n > self.max_exact:
+            summary = MiniBatchKMeans(
+                n_clusters=self.max_exact, random_state=self.random_state, n_init=1,
+                batch_size=4096, max_iter=20,
+            ).fit(X)
+            points, assign = _normalise(summary.cluster_centers_), summary.labels_
+        else:
+            points, assign = X, np.arange(n)
+        condensed = np.clip(pdist(points, metric="cosine"), 0, 2)
+        tree = linkage(condensed, method="average")
+        self.threshold_ = self.distance_threshold or _best_cut(
+            tree, squareform(condensed), self.thresholds
+        )
+        labels = fcluster(tree, t=self.threshold_, criterion="distance")[assign]
+        self.labels_ = _prune(labels, groups, self.min_cluster_size, self.min_groups)
+        self.n_clusters_ = int(self.labels_.max() + 1)
+        return self
+
+    def fit_predict(self, X, groups=None) -> np.ndarray:
+        return self.fit(X, groups).labels_
+
+
+class KMeansClusterer:
+    """k-means with a given number of clusters: the baseline that is told the answer."""
+
+    def __init__(self, *, n_clusters: int = 12, random_state: int = 0):
+        self.n_clusters = n_clusters
+        self.random_state = random_state
+
+    def fit(self, X, groups=None) -> KMeansClusterer:
+        k = min(self.n_clusters, len(X))
+        self.labels_ = KMeans(n_clusters=k, random_state=self.random_state, n_init=10).fit_predict(X)
+        self.n_clusters_ = k
+        return self
+
+    def fit_predict(self, X, groups=None) -> np.ndarray:
+        return self.fit(X, groups).labels_
+
+
+class HDBSCANClusterer:
+    """scikit-learn's HDBSCAN on the vectors (fine up to a few thousand points)."""
+
+    def __init__(self, *, min_cluster_size: int = 3):
+        self.min_cluster_size = min_cluster_size
+
+    def fit(self, X, groups=None) -> HDBSCANClusterer:
+        from sklearn.cluster import HDBSCAN
+
+        labels = HDBSCAN(min_cluster_size=self.min_cluster_size, metric="euclidean").fit_predict(
+            _normalise(np.asarray(X, dtype=np.float32))
+        )
+        self.labels_ = _prune(labels + 1, groups, self.min_cluster_size, 1, noise=0)
+        self.n_clusters_ = int(self.labels_.max() + 1)
+        return self
+
+    def fit_predict(self, X, groups=None) -> np.ndarray:
+        return self.fit(X, groups).labels_
+
+
+CLUSTERERS = {"agglomerative": ThemeClusterer, "hdbscan": HDBSCANClusterer, "kmeans": KMeansClusterer}
+
+
+def _best_cut(tree: np.ndarray, distances: np.ndarray, thresholds) -> float:
+    best, best_score = float(thresholds[len(thresholds) // 2]), -1.0
+    for t in thresholds:
+        labels = fcluster(tree, t=t, criterion="distance")
+        k = labels.max()
+        if k < 2 or k >= len(labels):
+            continue
+        score = silhouette_score(distances, labels, metric="precomputed")
+        if score > best_score:
+            best, best_score = float(t), score
+    return best
+
+
+def _prune(labels, groups, min_size: int, min_groups: int, noise: int | None = None) -> np.ndarray:
+    """Clusters too small or within too few groups become -1; the rest renumbered by size."""
+    labels = np.asarray(labels)
+    groups = np.arange(len(labels)) if groups is None else np.asarray(groups)
+    keep = []
+    for label in np.unique(labels):
+        if noise is not None and label == noise:
+            continue
+        members = labels == label
+        if members.sum() >= min_size and len(np.unique(groups[members])) >= min_groups:
+            keep.append((-int(members.sum()), int(np.flatnonzero(members)[0]), label))
+    out = np.full(len(labels), -1)
+    for new, (_, _, label) in enumerate(sorted(keep)):
+        out[labels == label] = new
+    return out
+
+
+def _normalise(X: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    return X / np.where(norms == 0, 1, norms)

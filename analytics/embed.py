@@ -1,0 +1,175 @@
+"""Text embedders (scikit-learn shaped) and the store's embedding cache.
+
+Two embedders share one interface: ``fit(texts)`` then ``transform(texts)`` returning
+L2-normalised float32 rows, and a ``cache_key`` naming the vector space. The sentence-transformers
+embedder is the default; the TF-IDF embedder (LSA) is the fast one for machines without torch.
+Only model embeddings are cached: TF-IDF vectors depend on the corpus they were fitted on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from collections.abc import Sequence
+
+import numpy as np
+
+from analytics.model_registry import model_setting, resolve_model
+from analytics.store import transaction
+
+# The hub is never contacted: a model is a local folder or already cached.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+class SentenceTransformerEmbedder:
+    """Sentence embeddings from a local sentence-transformers model.
+
+    Parameters
+    ----------
+    model : str or None
+        Registry name, local folder or cached name (:func:`analytics.model_registry.resolve_model`);
+        ``None`` means ``$COE_MODEL`` or the default.
+    device : str or None
+        ``"cpu"``, ``"cuda"``, ...; ``None`` uses ``$COE_DEVICE``, else a GPU when torch sees one.
+    batch_size : int
+        Texts per forward pass.
+    """
+
+    def __init__(self, *, model: str | None = None, device: str | None = None, batch_size: int = 64):
+        self.model = model
+        self.device = device
+        self.batch_size = batch_size
+
+    @property
+    def cache_key(self) -> str:
+        return f"st:{model_setting(self.model)}"
+
+    def fit(self, texts: Sequence[str] | None = None) -> SentenceTransformerEmbedder:
+        from sentence_transformers import SentenceTransformer
+
+        device = self.device or os.environ.get("COE_DEVICE") or None
+        self.model_ = SentenceTransformer(resolve_model(model_setting(self.model)), device=device)
+        return self
+
+    def transform(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        if not hasattr(self, "model_"):
+            self.fit()
+        if not texts:
+            return np.zeros((0, self.model_.get_sentence_embedding_dimension()), np.float32)
+        vectors = self.model_.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return vectors.astype(np.float32, copy=False)
+
+
+class TfidfEmbedder:
+    """TF-IDF over word uni/bigrams reduced by truncated SVD (LSA): fast, no torch.
+
+    Parameters
+    ----------
+    n_components : int
+        Dimensions kept by the SVD (fewer when the vocabulary is smaller).
+    random_state : int
+        Seed of the randomised SVD.
+    """
+
+    cache_key = None
+
+    def __init__(self, *, n_components: int = 256, random_state: int = 0):
+        self.n_components = n_components
+        self.random_state = random_state
+
+    def fit(self, texts: Sequence[str]) -> TfidfEmbedder:
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.vectorizer_ = TfidfVectorizer(
+            ngram_range=(1, 2), min_df=1, sublinear_tf=True, stop_words="english"
+        )
+        matrix = self.vectorizer_.fit_transform(list(texts) or [""])
+        k = max(1, min(self.n_components, matrix.shape[1] - 1, matrix.shape[0] - 1))
+        self.svd_ = TruncatedSVD(n_components=k, random_state=self.random_state).fit(matrix)
+        return self
+
+    def transform(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        reduced = self.svd_.transform(self.vectorizer_.transform(list(texts)))
+        return _normalise(reduced.astype(np.float32))
+
+
+EMBEDDERS = {"sentence-transformers": SentenceTransformerEmbedder, "tfidf": TfidfEmbedder}
+
+
+def make_embedder(name: str, *, model: str | None = None, device: str | None = None):
+    """The embedder a setting names: ``sentence-transformers`` (default) or ``tfidf``."""
+    if name == "tfidf":
+        return TfidfEmbedder()
+    if name in ("sentence-transformers", "st", "default"):
+        return SentenceTransformerEmbedder(model=model, device=device)
+    raise ValueError(f"unknown embedder {name!r}; choose one of {sorted(EMBEDDERS)}")
+
+
+def embed_texts(
+    embedder, texts: Sequence[str], conn: sqlite3.Connection | None = None, *, progress: bool = False
+) -> tuple[np.ndarray, int]:
+    """Vectors for ``texts`` (rows in the same order) and how many texts were newly embedded.
+
+    Each distinct text is embedded once. With a connection and an embedder that has a
+    ``cache_key``, vectors are read from and written to the store's cache, keyed by
+    ``(cache_key, text hash)``, so a model change never mixes two vector spaces.
+    """
+    unique = list(dict.fromkeys(texts))
+    hashes = [text_hash(t) for t in unique]
+    key = getattr(embedder, "cache_key", None)
+    cached: dict[str, np.ndarray] = {}
+    if conn is not None and key:
+        cached = _read_cache(conn, key, hashes)
+    missing = [t for t, h in zip(unique, hashes, strict=True) if h not in cached]
+    if missing:
+        if key is None and not hasattr(embedder, "vectorizer_"):
+            embedder.fit(unique)
+        fresh = embedder.transform(missing, progress=progress)
+        new = {text_hash(t): v for t, v in zip(missing, fresh, strict=True)}
+        if conn is not None and key:
+            _write_cache(conn, key, new)
+        cached.update(new)
+    if not unique:
+        return np.zeros((0, 1), np.float32), 0
+    matrix = np.stack([cached[h] for h in hashes])
+    index = {t: i for i, t in enumerate(unique)}
+    return matrix[[index[t] for t in texts]], len(missing)
+
+
+def _read_cache(conn: sqlite3.Connection, key: str, hashes: list[str]) -> dict[str, np.ndarray]:
+    out: dict[str, np.ndarray] = {}
+    for start in range(0, len(hashes), 900):
+        chunk = hashes[start : start + 900]
+        marks = ",".join("?" * len(chunk))
+        for h, blob in conn.execute(
+            f"SELECT text_hash, vector FROM embeddings WHERE model = ? AND text_hash IN ({marks})",
+            [key, *chunk],
+        ):
+            out[h] = np.frombuffer(blob, dtype=np.float32)
+    return out
+
+
+def _write_cache(conn: sqlite3.Connection, key: str, vectors: dict[str, np.ndarray]) -> None:
+    rows = [(key, h, int(v.shape[0]), v.astype(np.float32).tobytes()) for h, v in vectors.items()]
+    with transaction(conn):
+        conn.executemany(
+            "INSERT OR REPLACE INTO embeddings(model, text_hash, dim, vector) VALUES (?,?,?,?)", rows
+        )
+
+
+def _normalise(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms == 0, 1, norms)

@@ -1,0 +1,59 @@
+"""Mask the entities a corpus names so that clusters form around mechanisms, not names.
+
+Two COEs of ``payments-api`` with different failure mechanisms share the service's name and
+often its hosts and region; embedded as written, that shared vocabulary pulls them together.
+Before root causes, why-steps and actions are embedded or clustered, every service and team the
+corpus itself names (in the forms people write them: ``payments-api``, ``payments api``,
+``Payments API``) and every host name, URL, IP address, cloud region, date, time, version,
+ticket/COE id and number is replaced by a neutral placeholder. What is left is the mechanism.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_GENERIC = [
+    (re.compile(r"https?://\S+"), "the url"),
+    (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?:/\d+)?\b"), "the address"),
+    (re.compile(r"\b[a-z0-9][\w-]*(?:\.[\w-]+)+\.(?:com|net|org|io|internal|local|cloud|dev|svc)\b", re.I), "the host"),
+    (re.compile(r"\b(?:us|eu|ap|sa|ca|me|af)-(?:north|south|east|west|central|northeast|southeast)-\d\b", re.I), "the region"),
+    (re.compile(r"\b(?:COE|PM|INC|SEV|JIRA|OPS)[-_ ]?\d{2,4}(?:-\d+)?\b", re.I), "the incident"),
+    (re.compile(r"\b[A-Z]{2,}-\d+\b"), "the ticket"),
+    (re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?Z?)?\b"), "the date"),
+    (re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:UTC|GMT|[AP]M)?\b", re.I), "the time"),
+    (re.compile(r"\bv?\d+(?:\.\d+){1,3}\b"), "the version"),
+    (re.compile(r"\b\d[\d,]*(?:\.\d+)?\s*(?:%|ms|s|m|h|min|mins|minutes|hours|seconds|gb|mb|kb|tb)?\b", re.I), "N"),
+]
+
+
+def entity_variants(name: str) -> set[str]:
+    """The ways people write one entity name: ``payments-api`` -> payments-api, payments api, ..."""
+    base = name.strip()
+    if not base:
+        return set()
+    spaced = re.sub(r"[-_]+", " ", base)
+    return {base, spaced, base.replace("-", "_"), spaced.replace(" ", "")}
+
+
+def entity_pattern(names: Iterable[str]) -> re.Pattern | None:
+    """One case-insensitive pattern matching every variant of every name, longest first."""
+    variants = {v.lower() for n in names for v in entity_variants(n) if len(v) >= 3}
+    if not variants:
+        return None
+    alternatives = sorted(variants, key=lambda v: (-len(v), v))
+    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, alternatives)) + r")(?![\w-])", re.I)
+
+
+def mask(text: str, pattern: re.Pattern | None = None) -> str:
+    """Replace the corpus's entities and the generic ones by placeholders.
+
+    >>> p = entity_pattern(["payments-api"])
+    >>> mask("Payments API in us-east-1 ran out of memory at 10:42 UTC on 2025-03-04", p)
+    'the service in the region ran out of memory at the time on the date'
+    """
+    if pattern is not None:
+        text = pattern.sub("the service", text)
+    for regex, placeholder in _GENERIC:
+        text = regex.sub(placeholder, text)
+    return re.sub(r"\s+", " ", text).strip()

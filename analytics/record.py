@@ -1,0 +1,109 @@
+"""The COE record: one schema for every document format (DESIGN.md, "The COE record").
+
+Records are frozen dataclasses so that a parsed document cannot be changed behind the store's
+back; ``to_dict``/``from_dict`` give the stable JSON form that ``coe parse --format json`` prints
+and the store keeps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Impact:
+    summary: str = ""
+    duration_minutes: float | None = None
+    customers_affected: int | None = None
+    requests_failed_pct: float | None = None
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    at: str | None
+    event: str
+
+
+@dataclass(frozen=True)
+class Metrics:
+    time_to_detect_minutes: float | None = None
+    time_to_mitigate_minutes: float | None = None
+    time_to_resolve_minutes: float | None = None
+
+
+@dataclass(frozen=True)
+class Why:
+    id: str
+    parent: str | None
+    question: str | None
+    answer: str
+
+
+@dataclass(frozen=True)
+class Action:
+    id: str | None
+    title: str
+    priority: str | None = None
+    owner: str | None = None
+    due: str | None = None
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    path: str
+    format: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class COE:
+    id: str
+    title: str
+    services: tuple[str, ...] = ()
+    team: str | None = None
+    severity: str | None = None
+    date: str | None = None
+    impact: Impact = field(default_factory=Impact)
+    timeline: tuple[TimelineEvent, ...] = ()
+    metrics: Metrics = field(default_factory=Metrics)
+    whys: tuple[Why, ...] = ()
+    root_causes: tuple[str, ...] = ()
+    actions: tuple[Action, ...] = ()
+    related: tuple[str, ...] = ()
+    source: Source = field(default_factory=lambda: Source(path="", format="", sha256=""))
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as plain JSON-ready data, lists in place of tuples."""
+        return _listify(asdict(self))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> COE:
+        """Rebuild a record from :meth:`to_dict` output (the store's JSON column)."""
+        return cls(
+            id=data["id"],
+            title=data.get("title", ""),
+            services=tuple(data.get("services") or ()),
+            team=data.get("team"),
+            severity=data.get("severity"),
+            date=data.get("date"),
+            impact=Impact(**(data.get("impact") or {})),
+            timeline=tuple(TimelineEvent(**e) for e in data.get("timeline") or ()),
+            metrics=Metrics(**(data.get("metrics") or {})),
+            whys=tuple(Why(**w) for w in data.get("whys") or ()),
+            root_causes=tuple(data.get("root_causes") or ()),
+            actions=tuple(Action(**a) for a in data.get("actions") or ()),
+            related=tuple(data.get("related") or ()),
+            source=Source(**(data.get("source") or {"path": "", "format": "", "sha256": ""})),
+            warnings=tuple(data.get("warnings") or ()),
+        )
+
+
+def _listify(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _listify(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_listify(v) for v in value]
+    return value

@@ -1,0 +1,176 @@
+"""The store: one SQLite file holding COE records, raw documents and analysis results.
+
+SQLite because it ships with Python (nothing to install or run), a single file is easy to copy
+and back up, and its transactions are atomic and durable: an ingest runs inside one transaction,
+so a crash or kill leaves the previous state intact and the file readable. The analysis tables
+hold vectors as BLOBs and are read whole by the downstream stages.
+
+Schema changes are migrations: ``MIGRATIONS[i]`` takes a store from version ``i`` to ``i + 1``,
+and :func:`open_store` applies the missing ones in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from analytics.record import COE
+
+DEFAULT_STORE = "coegraph.db"
+
+MIGRATIONS: tuple[str, ...] = (
+    # 0 -> 1: documents and their records.
+    """
+    CREATE TABLE documents (
+        path TEXT PRIMARY KEY,
+        sha256 TEXT NOT NULL,
+        format TEXT NOT NULL,
+        raw BLOB NOT NULL,
+        coe_ids TEXT NOT NULL,
+        ingested_at TEXT NOT NULL DEFAULT (datetime('now'))
+    );
+    CREATE TABLE coes (
+        id TEXT PRIMARY KEY,
+        path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        date TEXT,
+        record TEXT NOT NULL
+    );
+    CREATE INDEX coes_path ON coes(path);
+    """,
+    # 1 -> 2: embedding cache, keyed by model and text hash.
+    """
+    CREATE TABLE embeddings (
+        model TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        dim INTEGER NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (model, text_hash)
+    ) WITHOUT ROWID;
+    """,
+    # 2 -> 3: analysis runs; each run's results as one JSON document plus lint findings.
+    """
+    CREATE TABLE analyses (
+        run INTEGER PRIMARY KEY AUTOINCREMENT,
+        created_at TEXT NOT NULL DEFAULT (datetime('now')),
+        settings TEXT NOT NULL,
+        result TEXT NOT NULL
+    );
+    CREATE TABLE lint (
+        coe_id TEXT PRIMARY KEY,
+        sha256 TEXT NOT NULL,
+        score INTEGER NOT NULL,
+        findings TEXT NOT NULL
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StoreError(Exception):
+    """The store file cannot be used (newer schema, not a coegraph store)."""
+
+
+def default_store_path() -> Path:
+    """``$COE_STORE`` if set, else ``coegraph.db`` in the working directory."""
+    return Path(os.environ.get("COE_STORE", DEFAULT_STORE))
+
+
+def open_store(path: str | os.PathLike) -> sqlite3.Connection:
+    """Open (creating if needed) a store and bring its schema up to date.
+
+    Raises
+    ------
+    StoreError
+        If the file is a store written by a newer coegraph, or not an SQLite database.
+    """
+    conn = sqlite3.connect(os.fspath(path), isolation_level=None, timeout=30)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(f"{path}: not a coegraph store ({exc})") from exc
+    if version > SCHEMA_VERSION:
+        conn.close()
+        raise StoreError(
+            f"{path}: schema version {version} is newer than this coegraph ({SCHEMA_VERSION});"
+            " upgrade coegraph"
+        )
+    if version < SCHEMA_VERSION:
+        with transaction(conn):
+            for script in MIGRATIONS[version:]:
+                for statement in script.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """All-or-nothing: commit on success, roll back on any exception (including KeyboardInterrupt)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def document_hashes(conn: sqlite3.Connection) -> dict[str, str]:
+    """Path -> sha256 of every stored document, for skipping unchanged files."""
+    return dict(conn.execute("SELECT path, sha256 FROM documents"))
+
+
+def coe_paths(conn: sqlite3.Connection) -> dict[str, str]:
+    """COE id -> the path of the document it was read from."""
+    return dict(conn.execute("SELECT id, path FROM coes"))
+
+
+def put_document(
+    conn: sqlite3.Connection, path: str, sha256: str, fmt: str, raw: bytes, coes: Iterable[COE]
+) -> None:
+    """Store one document and its records, replacing what that path held before."""
+    coes = list(coes)
+    old = conn.execute("SELECT coe_ids FROM documents WHERE path = ?", (path,)).fetchone()
+    if old:
+        conn.executemany(
+            "DELETE FROM coes WHERE id = ? AND path = ?", [(i, path) for i in json.loads(old[0])]
+        )
+    conn.execute(
+        "INSERT OR REPLACE INTO documents(path, sha256, format, raw, coe_ids) VALUES (?,?,?,?,?)",
+        (path, sha256, fmt, raw, json.dumps([c.id for c in coes])),
+    )
+    conn.executemany(
+        "INSERT OR REPLACE INTO coes(id, path, sha256, date, record) VALUES (?,?,?,?,?)",
+        [(c.id, path, sha256, c.date, json.dumps(c.to_dict())) for c in coes],
+    )
+
+
+def load_coes(conn: sqlite3.Connection) -> list[COE]:
+    """Every stored record, ordered by date then id (undated last)."""
+    rows = conn.execute(
+        "SELECT record FROM coes ORDER BY date IS NULL, date, id"
+    ).fetchall()
+    return [COE.from_dict(json.loads(r[0])) for r in rows]
+
+
+def load_coe(conn: sqlite3.Connection, coe_id: str) -> COE | None:
+    row = conn.execute("SELECT record FROM coes WHERE id = ?", (coe_id,)).fetchone()
+    return COE.from_dict(json.loads(row[0])) if row else None
+
+
+def raw_document(conn: sqlite3.Connection, path: str) -> bytes | None:
+    row = conn.execute("SELECT raw FROM documents WHERE path = ?", (path,)).fetchone()
+    return row[0] if row else None
+
+
+def coe_count(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT count(*) FROM coes").fetchone()[0]
