@@ -67,8 +67,12 @@ def parse(file: Path, fmt: str) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @store_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table")
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
-def ingest(paths: tuple[Path, ...], store_path: Path | None, fmt: str, progress: bool | None) -> None:
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
+)
+def ingest(
+    paths: tuple[Path, ...], store_path: Path | None, fmt: str, progress: bool | None
+) -> None:
     """Parse files and folders into the store; exit 1 if any file failed."""
     from analytics.ingest import ingest as run_ingest
 
@@ -87,7 +91,10 @@ def ingest(paths: tuple[Path, ...], store_path: Path | None, fmt: str, progress:
         for r in results:
             for w in r.warnings:
                 click.echo(f"warning: {r.path}: {w}", err=True)
-        counts = {s: sum(r.status == s for r in results) for s in ("ingested", "updated", "unchanged", "failed")}
+        counts = {
+            s: sum(r.status == s for r in results)
+            for s in ("ingested", "updated", "unchanged", "failed")
+        }
         click.echo(", ".join(f"{n} {s}" for s, n in counts.items()), err=True)
     if any(r.status == "failed" for r in results):
         sys.exit(1)
@@ -103,4 +110,104 @@ def sample(n: int, seed: int, drafts: int, out: Path) -> None:
     from analytics.sample import generate_corpus
 
     labels = generate_corpus(n, seed, out, n_drafts=drafts)
-    click.echo(f"wrote {len(labels['coes'])} COEs and {len(labels.get('drafts', {}))} drafts to {out}")
+    click.echo(
+        f"wrote {len(labels['coes'])} COEs and {len(labels.get('drafts', {}))} drafts to {out}"
+    )
+
+
+def _analysis(conn):
+    from analytics.analysis import load_analysis
+
+    analysis = load_analysis(conn)
+    if analysis is None:
+        raise click.ClickException("the store has no analysis yet: run `coe analyze` first")
+    return analysis
+
+
+@main.command()
+@store_option
+@click.option(
+    "--embedder",
+    type=click.Choice(["sentence-transformers", "tfidf"]),
+    default="sentence-transformers",
+    show_default=True,
+    help="tfidf is fast and needs no torch.",
+)
+@click.option(
+    "--model",
+    default=None,
+    help="Model name or local folder (default: $COE_MODEL, else all-MiniLM-L6-v2).",
+)
+@click.option(
+    "--device",
+    default=None,
+    help="cpu, cuda, mps ... (default: $COE_DEVICE, else a GPU if torch sees one).",
+)
+@click.option(
+    "--clusterer",
+    type=click.Choice(["agglomerative", "hdbscan", "kmeans"]),
+    default="agglomerative",
+    show_default=True,
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bars (default: on a terminal)."
+)
+def analyze(store_path, embedder, model, device, clusterer, seed, progress) -> None:
+    """Embed, cluster and label root causes, why-steps and actions."""
+    from analytics.analyze import Settings
+    from analytics.analyze import analyze as run_analyze
+    from analytics.model_registry import ModelNotFoundError
+
+    conn = _open(store_path)
+    settings = Settings(
+        embedder=embedder, model=model, device=device, clusterer=clusterer, seed=seed
+    )
+    show = sys.stderr.isatty() if progress is None else progress
+    try:
+        run_analyze(conn, settings, progress=show)
+    except ModelNotFoundError as exc:
+        raise click.ClickException(f"{exc} (or use --embedder tfidf)") from exc
+
+
+@main.command()
+@store_option
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table")
+@click.option("--all", "show_all", is_flag=True, help="Also themes that are not systemic.")
+def themes(store_path, fmt, show_all) -> None:
+    """Recurring root-cause themes, most systemic first."""
+    from analytics.scores import theme_stats
+    from analytics.store import load_coes
+
+    conn = _open(store_path)
+    rows = theme_stats(_analysis(conn), load_coes(conn))
+    if fmt == "table" and not show_all:
+        rows = [r for r in rows if r["systemic"]] or rows
+    click.echo(
+        render(
+            rows,
+            fmt,
+            ["id", "score", "coe_count", "trend", "label", "services", "first_seen", "last_seen"],
+        )
+        if fmt == "table"
+        else render(rows, fmt)
+    )
+
+
+@main.command()
+@store_option
+@click.option(
+    "--labels",
+    "labels_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table")
+def evaluate(store_path, labels_path, fmt) -> None:
+    """ARI, NMI and purity of themes and action families against a labels file."""
+    from analytics.evaluate import evaluate_clusters, load_labels
+
+    conn = _open(store_path)
+    scores = evaluate_clusters(_analysis(conn), load_labels(labels_path))
+    rows = [{"what": k, **v} for k, v in scores.items()]
+    click.echo(render(rows, fmt))

@@ -89,8 +89,11 @@ class ThemeClusterer:
             return self
         if n > self.max_exact:
             summary = MiniBatchKMeans(
-                n_clusters=self.max_exact, random_state=self.random_state, n_init=1,
-                batch_size=4096, max_iter=20,
+                n_clusters=self.max_exact,
+                random_state=self.random_state,
+                n_init=1,
+                batch_size=4096,
+                max_iter=20,
             ).fit(X)
             points, assign = _normalise(summary.cluster_centers_), summary.labels_
         else:
@@ -118,7 +121,9 @@ class KMeansClusterer:
 
     def fit(self, X, groups=None) -> KMeansClusterer:
         k = min(self.n_clusters, len(X))
-        self.labels_ = KMeans(n_clusters=k, random_state=self.random_state, n_init=10).fit_predict(X)
+        self.labels_ = KMeans(n_clusters=k, random_state=self.random_state, n_init=10).fit_predict(
+            X
+        )
         self.n_clusters_ = k
         return self
 
@@ -146,7 +151,18 @@ class HDBSCANClusterer:
         return self.fit(X, groups).labels_
 
 
-CLUSTERERS = {"agglomerative": ThemeClusterer, "hdbscan": HDBSCANClusterer, "kmeans": KMeansClusterer}
+CLUSTERERS = {
+    "agglomerative": ThemeClusterer,
+    "hdbscan": HDBSCANClusterer,
+    "kmeans": KMeansClusterer,
+}
+
+
+def make_clusterer(name: str, seed: int = 0):
+    """The clusterer a setting names, seeded where it is random."""
+    if name not in CLUSTERERS:
+        raise ValueError(f"unknown clusterer {name!r}; choose one of {sorted(CLUSTERERS)}")
+    return CLUSTERERS[name]() if name == "hdbscan" else CLUSTERERS[name](random_state=seed)
 
 
 def _best_cut(tree: np.ndarray, distances: np.ndarray, thresholds) -> float:

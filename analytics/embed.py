@@ -41,7 +41,9 @@ class SentenceTransformerEmbedder:
         Texts per forward pass.
     """
 
-    def __init__(self, *, model: str | None = None, device: str | None = None, batch_size: int = 64):
+    def __init__(
+        self, *, model: str | None = None, device: str | None = None, batch_size: int = 64
+    ):
         self.model = model
         self.device = device
         self.batch_size = batch_size
@@ -119,7 +121,11 @@ def make_embedder(name: str, *, model: str | None = None, device: str | None = N
 
 
 def embed_texts(
-    embedder, texts: Sequence[str], conn: sqlite3.Connection | None = None, *, progress: bool = False
+    embedder,
+    texts: Sequence[str],
+    conn: sqlite3.Connection | None = None,
+    *,
+    progress: bool = False,
 ) -> tuple[np.ndarray, int]:
     """Vectors for ``texts`` (rows in the same order) and how many texts were newly embedded.
 
@@ -166,7 +172,8 @@ def _write_cache(conn: sqlite3.Connection, key: str, vectors: dict[str, np.ndarr
     rows = [(key, h, int(v.shape[0]), v.astype(np.float32).tobytes()) for h, v in vectors.items()]
     with transaction(conn):
         conn.executemany(
-            "INSERT OR REPLACE INTO embeddings(model, text_hash, dim, vector) VALUES (?,?,?,?)", rows
+            "INSERT OR REPLACE INTO embeddings(model, text_hash, dim, vector) VALUES (?,?,?,?)",
+            rows,
         )
 
 

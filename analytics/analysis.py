@@ -1,0 +1,117 @@
+"""The result of ``coe analyze``: statements, their clusters and the run's settings.
+
+Everything downstream (themes listing, graph, scores, search, dashboard, reports) reads this
+object; it is stored as one JSON document per run in the ``analyses`` table and loaded once.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+
+ROOT_CAUSE, WHY, ACTION = "root_cause", "why", "action"
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One root cause, why-step or action of one COE, as embedded and clustered."""
+
+    id: str
+    coe: str
+    kind: str
+    ref: str
+    text: str
+    masked: str
+    cluster: str | None = None
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A theme (``T..``), action family (``A..``) or why-step cluster (``W..``)."""
+
+    id: str
+    kind: str
+    label: str
+    keywords: tuple[str, ...]
+    representative: str
+    statements: tuple[str, ...]
+    coes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    run: int
+    created_at: str
+    settings: dict
+    statements: tuple[Statement, ...]
+    themes: tuple[Cluster, ...]
+    families: tuple[Cluster, ...]
+    why_clusters: tuple[Cluster, ...]
+    coe_theme: dict[str, str | None] = field(default_factory=dict)
+    coords: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    @cached_property
+    def statement_by_id(self) -> dict[str, Statement]:
+        return {s.id: s for s in self.statements}
+
+    @cached_property
+    def cluster_by_id(self) -> dict[str, Cluster]:
+        return {c.id: c for c in (*self.themes, *self.families, *self.why_clusters)}
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        return json.dumps({k: v for k, v in data.items() if k not in ("run", "created_at")})
+
+    @classmethod
+    def from_row(cls, run: int, created_at: str, result: str) -> Analysis:
+        data = json.loads(result)
+
+        def clusters(key):
+            return tuple(
+                Cluster(
+                    **{
+                        **c,
+                        "keywords": tuple(c["keywords"]),
+                        "statements": tuple(c["statements"]),
+                        "coes": tuple(c["coes"]),
+                    }
+                )
+                for c in data[key]
+            )
+
+        return cls(
+            run=run,
+            created_at=created_at,
+            settings=data["settings"],
+            statements=tuple(Statement(**s) for s in data["statements"]),
+            themes=clusters("themes"),
+            families=clusters("families"),
+            why_clusters=clusters("why_clusters"),
+            coe_theme=data["coe_theme"],
+            coords={k: tuple(v) for k, v in data["coords"].items()},
+        )
+
+
+def save_analysis(conn: sqlite3.Connection, analysis: Analysis) -> int:
+    """Store a run; returns its run number."""
+    cur = conn.execute(
+        "INSERT INTO analyses(settings, result) VALUES (?, ?)",
+        (json.dumps(analysis.settings), analysis.to_json()),
+    )
+    return int(cur.lastrowid)
+
+
+def latest_run(conn: sqlite3.Connection) -> int | None:
+    """The newest run number, cheap enough to poll on every request."""
+    return conn.execute("SELECT max(run) FROM analyses").fetchone()[0]
+
+
+def load_analysis(conn: sqlite3.Connection, run: int | None = None) -> Analysis | None:
+    """The given run, else the latest; ``None`` when the store has never been analysed."""
+    row = conn.execute(
+        "SELECT run, created_at, result FROM analyses WHERE run = coalesce(?, (SELECT max(run) FROM analyses))",
+        (run,),
+    ).fetchone()
+    return Analysis.from_row(*row) if row else None

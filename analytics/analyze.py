@@ -1,0 +1,181 @@
+"""``coe analyze``: the short orchestrator of the analysis pipeline, one line per stage."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from analytics.analysis import ACTION, ROOT_CAUSE, WHY, Analysis, Cluster, Statement, save_analysis
+from analytics.cluster import make_clusterer
+from analytics.embed import embed_texts, make_embedder
+from analytics.label import CTfidfLabeler
+from analytics.masking import entity_pattern, mask
+from analytics.record import COE
+from analytics.store import load_coes, transaction
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What an analysis run is made with; stored with the run."""
+
+    embedder: str = "sentence-transformers"
+    model: str | None = None
+    device: str | None = None
+    clusterer: str = "agglomerative"
+    seed: int = 0
+    timings: dict = field(default_factory=dict, compare=False)
+
+
+def analyze(
+    conn: sqlite3.Connection,
+    settings: Settings = Settings(),
+    *,
+    log: Callable[[str], None] | None = None,
+    progress: bool = False,
+) -> Analysis:
+    """Embed, cluster and label every stored COE; store and return the run."""
+    log = log or (lambda msg: print(msg, file=sys.stderr))
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def stage(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
+    coes = load_coes(conn)
+    statements = collect_statements(coes)
+    stage("load")
+    log(f"analyze: {len(coes)} COEs, {len(statements)} statements")
+    embedder = make_embedder(settings.embedder, model=settings.model, device=settings.device)
+    vectors, n_new = embed_texts(embedder, [s.masked for s in statements], conn, progress=progress)
+    stage("embed")
+    log(f"analyze: embedded {n_new} new texts ({timings['embed']:.1f}s)")
+    clusters: dict[str, tuple[Cluster, ...]] = {}
+    assigned: dict[str, str] = {}
+    for kind, prefix in ((ROOT_CAUSE, "T"), (ACTION, "A"), (WHY, "W")):
+        rows = [i for i, s in enumerate(statements) if s.kind == kind]
+        found, members = cluster_statements(
+            [statements[i] for i in rows], vectors[rows], prefix, settings
+        )
+        clusters[kind] = found
+        assigned.update(members)
+    stage("cluster")
+    statements = tuple(
+        Statement(**{**s.__dict__, "cluster": assigned.get(s.id)}) for s in statements
+    )
+    coords = map_2d([s for s in statements if s.kind == ROOT_CAUSE], vectors, statements)
+    stage("map")
+    analysis = Analysis(
+        run=0,
+        created_at="",
+        settings={**settings.__dict__, "timings": timings},
+        statements=statements,
+        themes=clusters[ROOT_CAUSE],
+        families=clusters[ACTION],
+        why_clusters=clusters[WHY],
+        coe_theme=coe_themes(statements),
+        coords=coords,
+    )
+    with transaction(conn):
+        run = save_analysis(conn, analysis)
+    stage("save")
+    log(
+        f"analyze: run {run}: {len(analysis.themes)} themes, {len(analysis.families)} action "
+        f"families, {len(analysis.why_clusters)} why-step clusters; timings {timings}"
+    )
+    return Analysis(**{**analysis.__dict__, "run": run})
+
+
+def collect_statements(coes: Sequence[COE]) -> list[Statement]:
+    """Every root cause, why-step and action of every COE, masked for embedding.
+
+    Masking uses the services and teams the corpus names (see :mod:`analytics.masking`).
+    """
+    pattern = entity_pattern({n for c in coes for n in (*c.services, c.team or "")})
+    out: list[Statement] = []
+    for coe in coes:
+        for i, text in enumerate(coe.root_causes):
+            out.append(
+                Statement(f"{coe.id}#rc{i}", coe.id, ROOT_CAUSE, str(i), text, mask(text, pattern))
+            )
+        for why in coe.whys:
+            text = why.answer or why.question or ""
+            out.append(
+                Statement(f"{coe.id}#why{why.id}", coe.id, WHY, why.id, text, mask(text, pattern))
+            )
+        for i, action in enumerate(coe.actions):
+            out.append(
+                Statement(
+                    f"{coe.id}#act{i}",
+                    coe.id,
+                    ACTION,
+                    str(i),
+                    action.title,
+                    mask(action.title, pattern),
+                )
+            )
+    return [s for s in out if s.masked]
+
+
+def cluster_statements(
+    statements: Sequence[Statement], vectors: np.ndarray, prefix: str, settings: Settings
+) -> tuple[tuple[Cluster, ...], dict[str, str]]:
+    """Cluster one kind of statement; returns the clusters and statement id -> cluster id."""
+    if not statements:
+        return (), {}
+    labels = make_clusterer(settings.clusterer, settings.seed).fit_predict(
+        vectors, groups=[s.coe for s in statements]
+    )
+    labeler = CTfidfLabeler().fit([s.masked for s in statements], labels, vectors)
+    kind = statements[0].kind
+    found, members = [], {}
+    for c in sorted(labeler.keywords_):
+        idx = np.flatnonzero(labels == c)
+        cid = f"{prefix}{c + 1:02d}"
+        for i in idx:
+            members[statements[i].id] = cid
+        found.append(
+            Cluster(
+                id=cid,
+                kind=kind,
+                label=labeler.labels_[c],
+                keywords=tuple(labeler.keywords_[c]),
+                representative=statements[labeler.representatives_[c]].text,
+                statements=tuple(statements[i].id for i in idx),
+                coes=tuple(dict.fromkeys(statements[i].coe for i in idx)),
+            )
+        )
+    return tuple(found), members
+
+
+def coe_themes(statements: Sequence[Statement]) -> dict[str, str | None]:
+    """Each COE's theme: the one most of its root causes fall in (first one on a tie)."""
+    votes: dict[str, Counter] = {}
+    for s in statements:
+        if s.kind == ROOT_CAUSE:
+            votes.setdefault(s.coe, Counter())
+            if s.cluster:
+                votes[s.coe][s.cluster] += 1
+    return {coe: (c.most_common(1)[0][0] if c else None) for coe, c in votes.items()}
+
+
+def map_2d(points: Sequence[Statement], vectors: np.ndarray, statements: Sequence[Statement]):
+    """A 2-D map of root-cause embeddings (PCA: deterministic and linear-time)."""
+    from sklearn.decomposition import PCA
+
+    if len(points) < 3:
+        return {}
+    index = {s.id: i for i, s in enumerate(statements)}
+    block = vectors[[index[s.id] for s in points]]
+    xy = PCA(n_components=2, random_state=0).fit_transform(block)
+    return {
+        s.id: (round(float(x), 4), round(float(y), 4)) for s, (x, y) in zip(points, xy, strict=True)
+    }
