@@ -16,14 +16,33 @@ from collections.abc import Iterable
 _GENERIC = [
     (re.compile(r"https?://\S+"), "the url"),
     (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?:/\d+)?\b"), "the address"),
-    (re.compile(r"\b[a-z0-9][\w-]*(?:\.[\w-]+)+\.(?:com|net|org|io|internal|local|cloud|dev|svc)\b", re.I), "the host"),
-    (re.compile(r"\b(?:us|eu|ap|sa|ca|me|af)-(?:north|south|east|west|central|northeast|southeast)-\d\b", re.I), "the region"),
+    (
+        re.compile(
+            r"\b[a-z0-9][\w-]*(?:\.[\w-]+)+\.(?:com|net|org|io|internal|local|cloud|dev|svc)\b",
+            re.I,
+        ),
+        "the host",
+    ),
+    (
+        re.compile(
+            r"\b(?:us|eu|ap|sa|ca|me|af)-(?:north|south|east|west|central|northeast|southeast)-\d\b",
+            re.I,
+        ),
+        "the region",
+    ),
     (re.compile(r"\b(?:COE|PM|INC|SEV|JIRA|OPS)[-_ ]?\d{2,4}(?:-\d+)?\b", re.I), "the incident"),
     (re.compile(r"\b[A-Z]{2,}-\d+\b"), "the ticket"),
     (re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?Z?)?\b"), "the date"),
     (re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:UTC|GMT|[AP]M)?\b", re.I), "the time"),
-    (re.compile(r"\bv?\d+(?:\.\d+){1,3}\b"), "the version"),
-    (re.compile(r"\b\d[\d,]*(?:\.\d+)?\s*(?:%|ms|s|m|h|min|mins|minutes|hours|seconds|gb|mb|kb|tb)?\b", re.I), "N"),
+    (re.compile(r"\bv\d+(?:\.\d+)+\b|\b\d+\.\d+\.\d+\b"), "the version"),
+    (
+        re.compile(
+            r"\b\d+(?:,\d{3})*(?:\.\d+)?"
+            r"(?:\s*(?:ms|s|m|h|min|mins|minutes|hours|seconds|gb|mb|kb|tb)\b|%)?",
+            re.I,
+        ),
+        "N",
+    ),
 ]
 
 
@@ -42,7 +61,9 @@ def entity_pattern(names: Iterable[str]) -> re.Pattern | None:
     if not variants:
         return None
     alternatives = sorted(variants, key=lambda v: (-len(v), v))
-    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, alternatives)) + r")(?![\w-])", re.I)
+    return re.compile(
+        r"(?<![\w-])(?:" + "|".join(map(re.escape, alternatives)) + r")(?![\w-])", re.I
+    )
 
 
 def mask(text: str, pattern: re.Pattern | None = None) -> str:

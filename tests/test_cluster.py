@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_blobs
+from sklearn.metrics import adjusted_rand_score
+
+from analytics.cluster import KMeansClusterer, ThemeClusterer, make_clusterer
+
+
+def _directions(n_samples=120, centers=4, dim=16, seed=0):
+    """Blobs around random unit directions: cosine geometry, like sentence embeddings."""
+    rng = np.random.default_rng(seed)
+    means = rng.normal(size=(centers, dim)) * 3
+    X, y = make_blobs(n_samples=n_samples, centers=means, cluster_std=0.4, random_state=seed)
+    return X, y
+
+
+def test_finds_the_number_of_clusters():
+    X, y = _directions()
+    model = ThemeClusterer().fit(X)
+    assert model.n_clusters_ == 4
+    assert adjusted_rand_score(y, model.labels_) > 0.95
+
+
+def test_is_deterministic():
+    X, _ = _directions()
+    assert (ThemeClusterer().fit_predict(X) == ThemeClusterer().fit_predict(X)).all()
+
+
+def test_cluster_within_one_group_is_a_one_off():
+    X, y = _directions(n_samples=40, centers=2)
+    groups = np.where(y == 0, 0, np.arange(len(y)) + 1)  # cluster 0 all from one COE
+    labels = ThemeClusterer().fit_predict(X, groups=groups)
+    assert (labels[y == 0] == -1).all()
+    assert (labels[y == 1] >= 0).all()
+
+
+def test_summarises_above_max_exact_and_still_recovers_clusters():
+    X, y = _directions(n_samples=600, centers=3)
+    labels = ThemeClusterer(max_exact=50).fit_predict(X)
+    assert adjusted_rand_score(y, labels) > 0.9
+
+
+def test_labels_are_numbered_by_size():
+    X, _ = _directions(n_samples=100, centers=3)
+    labels = ThemeClusterer().fit_predict(X)
+    sizes = [(labels == c).sum() for c in range(labels.max() + 1)]
+    assert sizes == sorted(sizes, reverse=True)
+
+
+def test_invalid_parameter_is_refused():
+    with pytest.raises(ValueError, match="min_cluster_size"):
+        ThemeClusterer(min_cluster_size=0).fit(np.eye(3))
+
+
+def test_kmeans_baseline_uses_given_k():
+    X, _ = _directions()
+    assert KMeansClusterer(n_clusters=3).fit(X).n_clusters_ == 3
+
+
+def test_unknown_clusterer_name():
+    with pytest.raises(ValueError, match="unknown clusterer"):
+        make_clusterer("spectral")

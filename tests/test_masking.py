@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from analytics.masking import entity_pattern, mask
+
+
+def test_service_variants_are_masked():
+    p = entity_pattern(["payments-api"])
+    assert mask("payments_api and Payments API and paymentsapi failed", p) == (
+        "the service and the service and the service failed"
+    )
+
+
+def test_hosts_regions_numbers_and_dates_are_masked():
+    text = "api.example.com in eu-west-1 returned 503 for 12% of requests on 2025-03-04"
+    assert mask(text) == "the host in the region returned N for N of requests on the date"
+
+
+def test_same_mechanism_on_two_services_masks_to_the_same_text():
+    p = entity_pattern(["checkout", "search-api"])
+    assert mask("checkout ran out of disk", p) == mask("Search API ran out of disk", p)
+
+
+def test_words_containing_a_service_name_are_kept():
+    p = entity_pattern(["auth"])
+    assert mask("the author wrote auth-proxy", p) == "the author wrote auth-proxy"
