@@ -15,6 +15,7 @@ from analytics.analysis import ACTION, ROOT_CAUSE, WHY, Analysis, Cluster, State
 from analytics.cluster import make_clusterer
 from analytics.embed import embed_texts, make_embedder
 from analytics.label import CTfidfLabeler
+from analytics.lint_store import lint_changed
 from analytics.masking import entity_pattern, mask
 from analytics.record import COE
 from analytics.store import load_coes, transaction
@@ -53,7 +54,9 @@ def analyze(
     coes = load_coes(conn)
     statements = collect_statements(coes)
     stage("load")
-    log(f"analyze: {len(coes)} COEs, {len(statements)} statements")
+    n_linted = lint_changed(conn, coes)
+    stage("lint")
+    log(f"analyze: {len(coes)} COEs, {len(statements)} statements, {n_linted} linted")
     embedder = make_embedder(settings.embedder, model=settings.model, device=settings.device)
     vectors, n_new = embed_texts(embedder, [s.masked for s in statements], conn, progress=progress)
     stage("embed")

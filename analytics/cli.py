@@ -211,3 +211,54 @@ def evaluate(store_path, labels_path, fmt) -> None:
     scores = evaluate_clusters(_analysis(conn), load_labels(labels_path))
     rows = [{"what": k, **v} for k, v in scores.items()]
     click.echo(render(rows, fmt))
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def lint(files: tuple[Path, ...], fmt: str) -> None:
+    """Bar-raiser checks on COE documents; exit 1 when any finding is an error."""
+    from analytics.ingest import iter_documents
+    from analytics.lint import lint_coe, quality_score
+    from analytics.parsers import ParseError, parse_path
+
+    rows, failed = [], False
+    for path in iter_documents(files):
+        try:
+            coes = parse_path(path)
+        except ParseError as exc:
+            click.echo(f"error: {exc}", err=True)
+            failed = True
+            continue
+        raw = path.read_text(encoding="utf-8", errors="replace") if len(coes) == 1 else None
+        for coe in coes:
+            findings = lint_coe(coe, raw)
+            failed |= any(f.severity == "error" for f in findings)
+            rows.append(
+                {
+                    "file": str(path),
+                    "coe": coe.id,
+                    "score": quality_score(findings),
+                    "findings": [f.to_dict() for f in findings],
+                }
+            )
+    if fmt == "json":
+        click.echo(render(rows, "json"))
+    else:
+        flat = [
+            {
+                "where": f"{r['file']}:{f['line'] or ''}",
+                "severity": f["severity"],
+                "rule": f["rule"],
+                "message": f["message"],
+            }
+            for r in rows
+            for f in r["findings"]
+        ]
+        if flat:
+            click.echo(render(flat, "table"))
+        for r in rows:
+            click.echo(
+                f"{r['coe']}: quality {r['score']}/100, {len(r['findings'])} findings", err=True
+            )
+    sys.exit(1 if failed else 0)

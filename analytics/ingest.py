@@ -17,14 +17,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from analytics.parsers import ParseError, parse_path
+from analytics.parsers import MAX_BYTES, ParseError, parse_bytes, parse_path
 from analytics.store import coe_paths, document_hashes, put_document, transaction
 
 SUPPORTED_SUFFIXES = frozenset(
     {".md", ".markdown", ".txt", ".json", ".jsonl", ".ndjson", ".yaml", ".yml", ".csv"}
 )
-# Files this large are refused by the parser; skip reading them just to hash them.
-MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -60,8 +58,10 @@ def iter_documents(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
         if p.is_dir():
             for child in p.rglob("*"):
                 rel = child.relative_to(p).parts
-                if child.is_file() and child.suffix.lower() in SUPPORTED_SUFFIXES and not any(
-                    part.startswith(".") for part in rel
+                if (
+                    child.is_file()
+                    and child.suffix.lower() in SUPPORTED_SUFFIXES
+                    and not any(part.startswith(".") for part in rel)
                 ):
                     found.add(child.resolve())
         else:
@@ -103,14 +103,15 @@ def _ingest_one(
         return FileResult(key, "failed", reason="no such file")
     try:
         size = path.stat().st_size
-        raw = path.read_bytes() if size <= MAX_FILE_BYTES else b""
+        raw = path.read_bytes() if size <= MAX_BYTES else b""
     except OSError as exc:
         return FileResult(key, "failed", reason=exc.strerror or str(exc))
     digest = hashlib.sha256(raw).hexdigest()
-    if known.get(key) == digest and size <= MAX_FILE_BYTES:
+    if known.get(key) == digest and size <= MAX_BYTES:
         return FileResult(key, "unchanged")
     try:
-        coes = parse_path(path)
+        # parse_path on an oversized file reports the size without reading it.
+        coes = parse_bytes(raw, key) if size <= MAX_BYTES else parse_path(path)
     except ParseError as exc:
         return FileResult(key, "failed", reason=exc.reason, line=exc.line)
     warnings = []

@@ -1,0 +1,168 @@
+"""Document parsers: markdown, plain text, JSON, YAML, JSONL and CSV into COE records.
+
+>>> from analytics.parsers import parse_text
+>>> coe = parse_text("# COE-2025-007: Cert expired\\n\\n## Root cause\\n\\nThe cert expired.\\n")[0]
+>>> coe.id, coe.root_causes
+('COE-2025-007', ('The cert expired.',))
+
+Use :func:`parse_path` for files (CSV and JSONL give one record per row) and
+:func:`parse_text` for text already in memory. Whole-file failures raise :class:`ParseError`;
+what could not be read inside a document is listed in the record's ``warnings``. The accepted
+headings, field aliases and CSV columns are documented in ``FORMATS.md`` beside this file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from analytics.parsers.errors import ParseError
+from analytics.parsers.structured import parse_csv, parse_json, parse_jsonl, parse_yaml
+from analytics.parsers.text import parse_markup
+from analytics.record import COE
+
+__all__ = ["FORMATS", "MAX_BYTES", "ParseError", "parse_bytes", "parse_path", "parse_text"]
+
+MAX_BYTES = 20 * 1024 * 1024
+FORMATS = ("markdown", "text", "json", "yaml", "jsonl", "csv")
+
+_EXTENSIONS = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".mdown": "markdown",
+    ".mkd": "markdown",
+    ".txt": "text",
+    ".text": "text",
+    ".json": "json",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".tsv": "csv",
+}
+_MD_HEADING = re.compile(r"^ {0,3}#{1,6}\s+\S|^\s*(?:=+|-{3,})\s*$", re.M)
+_YAML_KEY = re.compile(r"^[A-Za-z_][\w -]{0,40}:(?:\s|$)")
+
+
+def sniff_format(text: str, path: str = "<text>") -> str:
+    """The format of a document, from its file extension or else its content."""
+    ext = Path(path).suffix.lower()
+    if ext in _EXTENSIONS:
+        return _EXTENSIONS[ext]
+    head = text.lstrip()[:4096]
+    if head.startswith(("{", "[")):
+        first = head.split("\n", 1)[0].strip()
+        if head.startswith("{") and first.endswith("}") and "\n{" in head:
+            return "jsonl"
+        return "json"
+    if _MD_HEADING.search(head):
+        return "markdown"
+    lines = [ln for ln in head.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if lines and lines[0].strip() == "---":
+        return "markdown"
+    if lines and sum(
+        bool(_YAML_KEY.match(ln)) or ln.startswith(("  ", "- ")) for ln in lines[:20]
+    ) == min(len(lines), 20):
+        return "yaml"
+    return "text"
+
+
+def _decode(raw: bytes, path: str) -> str:
+    if len(raw) > MAX_BYTES:
+        raise ParseError(path, None, f"file is larger than {MAX_BYTES // (1024 * 1024)} MB")
+    if not raw.strip():
+        raise ParseError(path, None, "empty file")
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        line = raw.count(b"\n", 0, nul) + 1
+        raise ParseError(path, line, f"binary file (NUL byte at offset {nul}), not a document")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ParseError(
+            path, line, f"invalid UTF-8 at byte offset {exc.start}: {exc.reason}"
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def parse_bytes(raw: bytes, path: str = "<bytes>", fmt: str | None = None) -> list[COE]:
+    """Parse a document's raw bytes (checked for size, NUL bytes and UTF-8 first)."""
+    text = _decode(raw, path)
+    return _dispatch(text, path, fmt, hashlib.sha256(raw).hexdigest())
+
+
+def parse_path(path: str | Path) -> list[COE]:
+    """Parse one file into its COE record(s).
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.md``, ``.txt``, ``.json``, ``.yaml``/``.yml``, ``.jsonl`` or ``.csv`` file (other
+        names are sniffed from the content).
+
+    Returns
+    -------
+    list of COE
+        One record, or one per row for CSV/JSONL (and per element of a JSON array).
+
+    Raises
+    ------
+    ParseError
+        When the file is empty, binary, not UTF-8, larger than 20 MB, malformed, or holds no
+        recognisable COE content.
+    """
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+    except OSError as exc:
+        raise ParseError(str(path), None, f"cannot read file: {exc.strerror}") from None
+    if size > MAX_BYTES:
+        raise ParseError(str(path), None, f"file is larger than {MAX_BYTES // (1024 * 1024)} MB")
+    return parse_bytes(p.read_bytes(), str(path))
+
+
+def parse_text(text: str, path: str = "<text>", fmt: str | None = None) -> list[COE]:
+    """Parse a document held in memory.
+
+    Parameters
+    ----------
+    text : str
+        The document.
+    path : str
+        Name used in the record's source and in error messages; its extension picks the
+        format when ``fmt`` is None.
+    fmt : str, optional
+        One of ``markdown``, ``text``, ``json``, ``yaml``, ``jsonl``, ``csv``; sniffed if None.
+    """
+    if "\x00" in text:
+        raise ParseError(
+            path,
+            text.count("\n", 0, text.index("\x00")) + 1,
+            "binary content (NUL byte), not a document",
+        )
+    raw = text.encode("utf-8", errors="surrogatepass")
+    if len(raw) > MAX_BYTES:
+        raise ParseError(path, None, f"file is larger than {MAX_BYTES // (1024 * 1024)} MB")
+    if not text.strip():
+        raise ParseError(path, None, "empty file")
+    return _dispatch(text.removeprefix("\ufeff"), path, fmt, hashlib.sha256(raw).hexdigest())
+
+
+def _dispatch(text: str, path: str, fmt: str | None, sha256: str) -> list[COE]:
+    fmt = fmt or sniff_format(text, path)
+    if fmt in ("markdown", "text"):
+        return [parse_markup(text, path, fmt, sha256)]
+    if fmt == "json":
+        return parse_json(text, path, sha256)
+    if fmt == "yaml":
+        return parse_yaml(text, path, sha256)
+    if fmt == "jsonl":
+        return parse_jsonl(text, path, sha256)
+    if fmt == "csv":
+        return parse_csv(
+            text, path, sha256, delimiter="\t" if path.lower().endswith(".tsv") else None
+        )
+    raise ParseError(path, None, f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")

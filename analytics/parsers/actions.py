@@ -1,0 +1,268 @@
+"""Action items from bullets, numbered lists, checkboxes and tables.
+
+Inline fields are read from the item text and removed from its title: an id at the start
+("AI-1:", "[A1]"), a priority ("P1", "(High)", "priority: medium"), an owner ("owner: @team-x",
+"(Owner: storage-team)", a bare "@handle"), a due date ("due 2025-03-01", "by March 3, 2025")
+and a status ("status: in progress", "[done]", a ticked checkbox or a leading ✅).
+"""
+
+from __future__ import annotations
+
+import re
+
+from analytics.normalize import find_date, normalize_priority, normalize_status
+from analytics.parsers.blocks import (
+    Item,
+    Line,
+    Table,
+    clean_inline,
+    column,
+    find_tables,
+    parse_items,
+)
+from analytics.record import Action
+
+_ID = re.compile(
+    r"^\s*(?:\[(?P<b>[A-Za-z]{0,6}[-_]?\d{1,5})\]|(?P<p>[A-Z]{1,6}[-_]?\d{1,5}))\s*[:.)\-–—]?\s+"
+)
+_PRIORITY = re.compile(
+    r"(?:\b(?:priority|prio|pri)\s*[:=-]?\s*(?P<a>p\s?[0-4]|critical|urgent|high|medium|med|"
+    r"normal|low)\b|[\[(]\s*(?P<b>P[0-4]|critical|high|medium|low)(?:\s+priority)?\s*[\])]"
+    r"|(?<![\w-])(?P<c>P[0-4])(?![\w-])|\b(?P<d>critical|high|medium|low)[- ]priority\b"
+    r"|(?<=[(,])\s*(?P<e>critical|high|medium|low)\s*(?=[,)]))",
+    re.I,
+)
+_OWNER = re.compile(
+    r"\b(?:owners?|assignee|assigned to|who|responsible|dri)\s*[:=]\s*"
+    r"(?P<o>@?[\w][\w.\-/@ ]{0,60}?)\s*(?=[,;)\]|]|$|\s(?:due|priority|by|status|eta)\b|\.(?:\s|$))",
+    re.I,
+)
+_HANDLE = re.compile(r"(?<![\w/])@(?P<o>[A-Za-z0-9][\w.\-/]*[A-Za-z0-9])")
+_DUE_KEY = re.compile(
+    r"\b(?:due(?:\s+date)?|by|eta|deadline|target(?:\s+date)?|before)\s*[:=]?\s*", re.I
+)
+_STATUS = re.compile(
+    r"(?:\bstatus\s*[:=]\s*(?P<a>[\w' -]{2,20}?)(?=[,;)\]|]|$|\.\s)|[\[(]\s*(?P<b>done|completed|"
+    r"complete|in progress|in-progress|open|todo|wip|planned|blocked|won'?t do|wont-do|"
+    r"cancelled|canceled)\s*[\])])",
+    re.I,
+)
+_EMPTY_PARENS = re.compile(r"\(\s*[,;\s]*\)|\[\s*[,;\s]*\]")
+_TRAIL = re.compile(r"[\s,;:\-–—|]+$")
+_LEAD = re.compile(r"^[\s,;:\-–—|]+")
+_ACTION_LABEL = re.compile(
+    r"^\s*(?:\*\*|__)?\s*(?:action(?:\s+item)?|todo|to do|follow[- ]?up|ai)\s*(?P<id>[-#]?\d+)?"
+    r"\s*(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(?P<rest>.+)$",
+    re.I,
+)
+_URL_ONLY = re.compile(r"^\s*(?:<?https?://\S+>?|\[[^\]]*\]\([^)]*\))\s*$")
+_HAS_DIGIT = re.compile(r"\d")
+_DONE_MARK = ("✅", "✔", "☑")
+
+
+def _cut(text: str, span: tuple[int, int]) -> str:
+    return text[: span[0]] + " " + text[span[1] :]
+
+
+def action_from_text(
+    text: str, checked: bool | None = None, default_status: str | None = None
+) -> Action:
+    """An :class:`Action` from one item's text, with inline fields read and removed.
+
+    Examples
+    --------
+    >>> a = action_from_text("AI-1: Add a canary stage (owner: @deploy-team, P1, due 2025-03-01)")
+    >>> a.id, a.title, a.owner, a.priority, a.due
+    ('AI-1', 'Add a canary stage', '@deploy-team', 'P1', '2025-03-01')
+    """
+    raw = text.strip()
+    status = None
+    if raw.startswith(_DONE_MARK):
+        status = "done"
+    body = clean_inline(raw)
+    ident = None
+    m = _ID.match(body)
+    if m and not re.fullmatch(r"P[0-4]", m.group("b") or m.group("p") or "", re.I):
+        ident = m.group("b") or m.group("p")
+        body = body[m.end() :]
+
+    owner = None
+    m = _OWNER.search(body)
+    if m:
+        owner = m.group("o").strip() or None
+        body = _cut(body, m.span())
+    else:
+        m = _HANDLE.search(body)
+        if m:
+            owner = "@" + m.group("o")
+            body = _cut(body, m.span())
+
+    priority = None
+    m = _PRIORITY.search(body)
+    if m:
+        priority = normalize_priority(
+            m.group("a") or m.group("b") or m.group("c") or m.group("d") or m.group("e")
+        )
+        if priority:
+            body = _cut(body, m.span())
+
+    due = None
+    for km in _DUE_KEY.finditer(body) if _HAS_DIGIT.search(body) else ():
+        found, dm = find_date(body[km.end() : km.end() + 40])
+        if dm is not None and dm.start() == 0:
+            due = found
+            body = _cut(body, (km.start(), km.end() + dm.end()))
+            break
+
+    m = _STATUS.search(body)
+    if m:
+        status = normalize_status(m.group("a") or m.group("b"))
+        body = _cut(body, m.span())
+    if status is None and checked is not None:
+        status = "done" if checked else "open"
+    if status is None:
+        status = default_status
+
+    title = _EMPTY_PARENS.sub(" ", body)
+    title = re.sub(r"\s+", " ", title)
+    title = _LEAD.sub("", _TRAIL.sub("", title)).strip()
+    return Action(id=ident, title=title, priority=priority, owner=owner, due=due, status=status)
+
+
+_TITLE_COLS = (
+    "action",
+    "action item",
+    "action items",
+    "item",
+    "task",
+    "description",
+    "title",
+    "what",
+    "follow up",
+    "follow-up",
+    "remediation",
+    "summary",
+    "name",
+    "todo",
+)
+_OWNER_COLS = ("owner", "owners", "assignee", "assigned to", "who", "responsible", "team", "dri")
+_PRIORITY_COLS = ("priority", "pri", "prio", "p", "severity")
+_DUE_COLS = ("due", "due date", "eta", "deadline", "target", "target date", "by", "when", "date")
+_STATUS_COLS = ("status", "state", "done", "progress")
+_ID_COLS = ("id", "ticket", "#", "key", "ref", "issue", "jira", "no")
+
+
+def _table_actions(table: Table, default_status: str | None, warnings: list[str]) -> list[Action]:
+    h = table.headers
+    title_col = column(h, _TITLE_COLS)
+    if title_col is None:
+        warnings.append(
+            f"line {table.no}: action table has no Action/Item/Task column, kept in raw text only"
+        )
+        return []
+    cols = {
+        "owner": column(h, _OWNER_COLS),
+        "priority": column(h, _PRIORITY_COLS),
+        "due": column(h, _DUE_COLS),
+        "status": column(h, _STATUS_COLS),
+        "id": column(h, _ID_COLS),
+    }
+    out = []
+    for no, cells in table.rows:
+
+        def cell(key: str, cells: tuple[str, ...] = cells) -> str:
+            i = cols[key]
+            return clean_inline(cells[i]) if i is not None and i < len(cells) else ""
+
+        text = cells[title_col] if title_col < len(cells) else ""
+        if not clean_inline(text):
+            continue
+        base = action_from_text(text, default_status=default_status)
+        due = None
+        if cell("due"):
+            due = find_date(cell("due"))[0]
+            if due is None:
+                warnings.append(f"line {no}: due date '{cell('due')}' not understood")
+        status = cell("status")
+        out.append(
+            Action(
+                id=cell("id").lstrip("#") or base.id,
+                title=base.title,
+                priority=normalize_priority(cell("priority")) or base.priority,
+                owner=cell("owner") or base.owner,
+                due=due or base.due,
+                status=(normalize_status(status) if status else None) or base.status,
+            )
+        )
+    return out
+
+
+def _title_text(item: Item) -> str:
+    first, _, more = item.text.partition("\n")
+    stripped = first.strip()
+    # a bold title line followed by explanation: the title is the bold line
+    if more and (
+        (stripped.startswith(("**", "__")) and stripped.endswith(("**", "__", "**:", "__:")))
+        or stripped.endswith(":")
+    ):
+        return stripped
+    return item.text.replace("\n", " ")
+
+
+def parse_actions(
+    lines: list[Line],
+    warnings: list[str],
+    default_status: str | None = None,
+) -> list[Action]:
+    """Actions from an action section's lines (lists, checkboxes, tables, labelled lines)."""
+    tables, rest = find_tables(lines)
+    actions: list[Action] = []
+    line_nos: list[int] = []
+    roots, paragraphs = parse_items(rest)
+
+    def visit(items: list[Item], owner_item: Item | None) -> None:
+        detail_of: Item | None = None
+        for item in items:
+            # a list introduced by a line ending in ":" inside an action is its detail
+            if detail_of is not None and item.ordered == detail_of.ordered:
+                detail_of = None
+            if detail_of is not None:
+                continue
+            text = _title_text(item)
+            if not clean_inline(text) or _URL_ONLY.match(text):
+                continue
+            action = action_from_text(text, item.checked, default_status)
+            if action.title:
+                actions.append(action)
+                line_nos.append(item.no)
+            if item.text.rstrip().endswith(":") and "\n" in item.text:
+                detail_of = item
+            if item.children:
+                visit(item.children, item)
+
+    visit(roots, None)
+    # tables go where they stand in the section, before the first list item below them
+    for table in reversed(tables):
+        at = next((k for k, no in enumerate(line_nos) if no > table.no), len(actions))
+        actions[at:at] = _table_actions(table, default_status, warnings)
+    for para in paragraphs:
+        for offset, raw in enumerate(para.text.split("\n")):
+            m = _ACTION_LABEL.match(raw)
+            if m:
+                action = action_from_text(m.group("rest"), None, default_status)
+                if m.group("id") and action.id is None:
+                    action = Action(
+                        id=m.group("id").lstrip("-#"),
+                        title=action.title,
+                        priority=action.priority,
+                        owner=action.owner,
+                        due=action.due,
+                        status=action.status,
+                    )
+                actions.append(action)
+            elif offset == 0 and not raw.rstrip().rstrip("*_").endswith(":"):
+                warnings.append(
+                    f"line {para.no}: paragraph in Action items section is not an action item, "
+                    "kept in raw text only"
+                )
+    return actions

@@ -1,0 +1,469 @@
+"""Assemble a COE record from a split markdown/plain-text document.
+
+Precedence for a metadata field: front matter, then ``Key: value`` lines in the preamble and in
+metadata/summary/impact/metrics sections, then what the title, file name or prose say.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+from analytics.normalize import (
+    find_date,
+    normalize_services,
+    normalize_severity,
+    parse_count,
+    parse_date,
+    parse_duration_minutes,
+    parse_percent,
+    split_list,
+)
+from analytics.parsers import sections as S
+from analytics.parsers.actions import parse_actions
+from analytics.parsers.blocks import Line, clean_inline, find_tables, item_text, parse_items
+from analytics.parsers.errors import ParseError
+from analytics.parsers.markdown import Document, Section
+from analytics.parsers.metadata import (
+    IGNORED_KEYS,
+    field_for,
+    norm_key,
+    read_key_values,
+    split_key_value,
+)
+from analytics.parsers.timeline import TimeContext, parse_timeline, zone_in
+from analytics.parsers.whys import leaf_answers, looks_like_whys, parse_whys
+from analytics.record import COE, Action, Impact, Metrics, Source, TimelineEvent, Why
+
+# An id a document gives itself or cites: COE-2024-0012, PM2021-005, INC-1234, PIR-22.
+ID_PATTERN = re.compile(
+    r"\b(?:[A-Z]{2,6}[-_]?\d{4}[-_]\d{1,6}|[A-Z]{2,6}-\d{2,7}|(?:COE|PM|PIR|INC)\d{2,7})\b"
+)
+_STRICT_REF = re.compile(r"\b(?:COE|PM|PIR|INC|PMR|POSTMORTEM)[-_]?\d{2,4}(?:[-_]\d{1,6})?\b")
+_NOT_IDS = re.compile(r"^(?:SEV|UTC|GMT|ISO|RFC|CVE|HTTP|TLS|SHA|AES|RSA|EC|P|S)[-_]?\d", re.I)
+_NA = {"", "?", "n/a", "na", "none", "unknown", "tbd", "-", "—", "n.a.", "tba", "yyy", "zzz", "xxx"}
+
+# A duration counts as the incident's when words such as "lasting" or "for" lead up to it;
+# matching the number first keeps the search linear on long prose.
+_DURATION_SPAN = re.compile(
+    r"(?<![\w.])(?P<d>\d+(?:\.\d+)?[ \t]*(?:weeks?|days?|hours?|hrs?|h|minutes?|mins?|m)\b"
+    r"(?:[ \t]*(?:,|and)?[ \t]*\d+(?:\.\d+)?[ \t]*(?:hours?|hrs?|h|minutes?|mins?|m|seconds?|"
+    r"secs?|s)\b)*)",
+    re.I,
+)
+_DURATION_LEAD = re.compile(
+    r"\b(?:lasting|lasted|last(?:ed)? for|for|over|duration(?: of)?|outage of|down for|"
+    r"degraded for|impact(?:ed)? for)\s*:?\s*(?:about|approximately|around|roughly|~|nearly|"
+    r"almost|just over|over|more than)?\s*[(~]?$",
+    re.I,
+)
+
+
+def find_incident_duration(text: str) -> float | None:
+    """Minutes of the first duration introduced by "lasting", "for", "duration" ... in prose.
+
+    Examples
+    --------
+    >>> find_incident_duration("flags went down for about 3 hours, from 15:30 to 18:10 UTC")
+    180.0
+    """
+    for m in _DURATION_SPAN.finditer(text):
+        if _DURATION_LEAD.search(text[max(0, m.start() - 40) : m.start()]):
+            return parse_duration_minutes(m.group("d"))
+    return None
+
+
+_CUSTOMERS = re.compile(
+    r"(?<![\d:.,])(?P<n>\d[\d,.]*[ \t]*(?:k|m|thousand|million)?)\+?[ \t]+(?:[a-z-]+[ \t]+){0,2}?"
+    r"(?:customers?|users?|"
+    r"teams?|accounts?|tenants?|organi[sz]ations?|orgs?|clients?|merchants?|sellers?|"
+    r"businesses|subscribers?|projects?)\b",
+    re.I,
+)
+_PERCENT = re.compile(
+    r"(?P<p>\d+(?:\.\d+)?)\s*%\s+(?:of\s+(?:[\w/-]+\s+){0,5}?(?:requests?|calls?|traffic|queries|"
+    r"transactions|evaluations|api calls|page loads|checkouts)|error rate|(?:of\s+)?requests?\s+"
+    r"failed)|error rate (?:of|was|reached|peaked at)\s+(?P<q>\d+(?:\.\d+)?)\s*%",
+    re.I,
+)
+_NARROW_META = {
+    "id",
+    "title",
+    "services",
+    "team",
+    "severity",
+    "date",
+    "related",
+    "status",
+    "summary",
+    "timezone",
+}
+_META_KINDS = {None, S.METADATA, S.SUMMARY, S.IMPACT, S.METRICS, S.NARRATIVE, S.QUESTIONS}
+_INCIDENT_WORDS = re.compile(
+    r"\b(?:incident|outage|post-?mortem|root cause|went down|downtime|degrad\w*|fail\w*|"
+    r"errors?|impact\w*|customers?|disruption|unavailable)\b",
+    re.I,
+)
+_FILE_ID = re.compile(r"^(?:[A-Za-z]{2,6}[-_]?\d{4}[-_]\d{1,6}|[A-Za-z]{2,6}-\d{2,7})")
+
+
+def statements(lines: list[Line]) -> list[str]:
+    """Each top-level bullet or paragraph of a section as one statement."""
+    tables, rest = find_tables(lines)
+    roots, paragraphs = parse_items(rest)
+    blocks = sorted([*roots, *paragraphs], key=lambda it: it.no)
+    out: list[str] = []
+    for block in blocks:
+        text = item_text(block)
+        if not text or text.endswith(":") or text.startswith("!") or len(text) < 3:
+            continue
+        out.append(text)
+    for table in tables:
+        for _, cells in table.rows:
+            text = " — ".join(clean_inline(c) for c in cells if clean_inline(c))
+            if text:
+                out.append(text)
+    return out
+
+
+def section_text(lines: list[Line]) -> str:
+    """A section's prose with markup stripped, one line per source line."""
+    out = []
+    for line in lines:
+        text = clean_inline(re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line.text))
+        if text and not set(text) <= set("|-: "):
+            out.append(text)
+    return "\n".join(out)
+
+
+def _default_status(section: Section) -> str | None:
+    for _, heading in reversed(section.subheadings):
+        low = heading.lower()
+        if "complete" in low or "(done" in low or "done)" in low:
+            return "done"
+        if "in progress" in low or "in-progress" in low or "ongoing" in low:
+            return "in-progress"
+        if "planned" in low:
+            return "open"
+    return None
+
+
+def document_id(meta_id: Any, title: str, path: str) -> str:
+    """The document's own id: metadata, else an id at the start of the title or file name,
+    else the file name stem."""
+    if meta_id not in (None, ""):
+        return str(meta_id).strip()
+    m = ID_PATTERN.search(title[:60]) if title else None
+    if m and not _NOT_IDS.match(m.group(0)) and m.start() < 20:
+        return m.group(0)
+    stem = os.path.basename(path)
+    for suffix in (".md", ".markdown", ".txt", ".json", ".yaml", ".yml", ".jsonl", ".csv"):
+        if stem.lower().endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    m = _FILE_ID.match(stem)
+    if m and not _NOT_IDS.match(m.group(0)):
+        return m.group(0).upper() if m.group(0)[:2].isalpha() else m.group(0)
+    return stem or "unknown"
+
+
+def _meta_value(
+    front: dict[str, Any], kv: dict[str, tuple[int, str]], field: str
+) -> tuple[Any, int | None]:
+    if field in front:
+        return front[field], None
+    if field in kv:
+        return kv[field][1], kv[field][0]
+    return None, None
+
+
+def build_coe(
+    doc: Document,
+    front_matter: dict[str, Any],
+    path: str,
+    fmt: str,
+    sha256: str,
+    front_end_line: int = 0,
+) -> COE:
+    """The COE record of a split document.
+
+    Raises
+    ------
+    ParseError
+        When the document has no recognisable COE section, metadata or incident prose.
+    """
+    warnings = list(doc.warnings)
+
+    # front matter: map keys through the alias table
+    front: dict[str, Any] = {}
+    for key, value in front_matter.items():
+        field = field_for(str(key))
+        if field is None:
+            if norm_key(str(key)) not in IGNORED_KEYS:
+                warnings.append(f"line 1: front matter key '{key}' not recognised, ignored")
+            continue
+        front.setdefault(field, value)
+
+    # Key: value lines: narrow fields only where metadata lives, metrics anywhere
+    kv: dict[str, tuple[int, str]] = {}
+    scopes: list[tuple[str | None, list[Line]]] = [(None, doc.preamble)]
+    scopes += [(sec.kind, sec.lines) for sec in doc.sections]
+    for kind, lines in scopes:
+        for no, field, _key, value in read_key_values(lines):
+            if field in _NARROW_META and kind not in _META_KINDS:
+                continue
+            if field == "summary":
+                continue
+            kv.setdefault(field, (no, value))
+        if kind in _META_KINDS:
+            for no, field, value in _table_key_values(lines):
+                kv.setdefault(field, (no, value))
+
+    title_v, _ = _meta_value(front, {}, "title")
+    title = (
+        str(title_v).strip()
+        if title_v
+        else (doc.title or (kv["title"][1] if "title" in kv else ""))
+    )
+    if not title:
+        title = _preamble_title(doc.preamble)
+    if not title:
+        title = (
+            next((sec.heading for sec in doc.sections), "")
+            or os.path.splitext(os.path.basename(path))[0]
+        )
+
+    meta_id, _ = _meta_value(front, kv, "id")
+    coe_id = document_id(meta_id, title, path)
+    if title.startswith(coe_id) and len(title) > len(coe_id) + 2:
+        # "COE-2025-014: Payments outage" -> the id is kept in ``id``, the title is the rest
+        rest = title[len(coe_id) :]
+        if rest[:1] in ":-–—| ":
+            title = rest.lstrip(" :-–—|")
+
+    services_v, _ = _meta_value(front, kv, "services")
+    services = normalize_services(services_v)
+    team_v, _ = _meta_value(front, kv, "team")
+    team = clean_inline(str(team_v)).lstrip("@") if team_v not in (None, "") else None
+    sev_v, _ = _meta_value(front, kv, "severity")
+    severity = normalize_severity(sev_v) if sev_v not in (None, "") else None
+
+    by_kind: dict[str, list[Section]] = {}
+    for sec in doc.sections:
+        if sec.kind:
+            by_kind.setdefault(sec.kind, []).append(sec)
+
+    def lines_of(kind: str) -> list[Line]:
+        return [line for sec in by_kind.get(kind, []) for line in sec.lines]
+
+    prose = "\n".join([section_text(doc.preamble), section_text(lines_of(S.SUMMARY))])
+
+    # incident date: metadata, title, file name, prose; the timeline can fill it in below
+    date_v, date_line = _meta_value(front, kv, "date")
+    incident_date = parse_date(date_v) if date_v not in (None, "") else None
+    if date_v not in (None, "") and incident_date is None:
+        warnings.append(f"line {date_line or 1}: date '{date_v}' not understood")
+    if incident_date is None:
+        incident_date = find_date(title)[0] or find_date(os.path.basename(path))[0]
+    if incident_date is None:
+        incident_date = find_date(prose[:2000])[0]
+
+    # timeline
+    zone_v, _ = _meta_value(front, kv, "timezone")
+    ctx = TimeContext(
+        incident_date=incident_date,
+        zone=zone_in(f"in {zone_v}") if zone_v else None,
+        default_year=int(incident_date[:4]) if incident_date else _year_in(path),
+    )
+    if ctx.zone is None:
+        ctx.zone = zone_in(prose) if "times" in prose.lower() else None
+    timeline: list[TimelineEvent] = []
+    for sec in by_kind.get(S.TIMELINE, []):
+        ctx.zone = zone_in(sec.heading) or ctx.zone
+        ctx.last_date = None
+        timeline.extend(parse_timeline(sec.lines, ctx, warnings))
+    if incident_date is None:
+        incident_date = next((e.at[:10] for e in timeline if e.at), None)
+
+    # whys and root causes
+    whys: list[Why] = []
+    why_lines = lines_of(S.WHYS)
+    rc_sections = by_kind.get(S.ROOT_CAUSE, [])
+    rc_as_whys = [sec for sec in rc_sections if looks_like_whys(sec.lines)]
+    for sec in rc_as_whys:
+        why_lines = why_lines + sec.lines
+    if why_lines:
+        whys = parse_whys(why_lines, warnings)
+    root_causes: list[str] = []
+    for sec in rc_sections:
+        if sec not in rc_as_whys:
+            root_causes.extend(statements(sec.lines))
+    if not root_causes:
+        root_causes = statements(lines_of(S.CONTRIBUTING))
+    if not root_causes:
+        root_causes = leaf_answers(whys)
+
+    actions: list[Action] = []
+    for sec in by_kind.get(S.ACTIONS, []):
+        actions.extend(parse_actions(sec.lines, warnings, _default_status(sec)))
+
+    # impact
+    impact_text = section_text(lines_of(S.IMPACT))
+    summary_text = impact_text or section_text(lines_of(S.SUMMARY)) or section_text(doc.preamble)
+    search_text = "\n".join([impact_text, prose])
+    dur_v, dur_line = _meta_value(front, kv, "duration")
+    duration = _minutes(dur_v, dur_line, "duration", warnings)
+    if duration is None:
+        duration = find_incident_duration(search_text)
+    cust_v, _ = _meta_value(front, kv, "customers_affected")
+    customers = parse_count(cust_v) if cust_v not in (None, "") else None
+    if customers is None:
+        m = _CUSTOMERS.search(search_text)
+        customers = parse_count(m.group("n")) if m else None
+    pct_v, _ = _meta_value(front, kv, "requests_failed_pct")
+    pct = parse_percent(pct_v) if pct_v not in (None, "") else None
+    if pct is None:
+        m = _PERCENT.search(search_text)
+        pct = float(m.group("p") or m.group("q")) if m else None
+
+    metrics = Metrics(
+        time_to_detect_minutes=_minutes(
+            *_meta_value(front, kv, "time_to_detect"), "time to detect", warnings
+        ),
+        time_to_mitigate_minutes=_minutes(
+            *_meta_value(front, kv, "time_to_mitigate"), "time to mitigate", warnings
+        ),
+        time_to_resolve_minutes=_minutes(
+            *_meta_value(front, kv, "time_to_resolve"), "time to resolve", warnings
+        ),
+    )
+
+    related = _related(front, kv, lines_of(S.RELATED), doc, coe_id, warnings)
+
+    recognised = any(sec.kind not in (None,) for sec in doc.sections) or front or kv
+    if not recognised:
+        body = prose.strip()
+        if len(body.split()) >= 20 and _INCIDENT_WORDS.search(body):
+            warnings.append(
+                "line 1: no recognised COE sections; the whole text is kept as the summary"
+            )
+        else:
+            raise ParseError(
+                path,
+                None,
+                "no recognisable COE sections or content (expected headings such as Summary, "
+                "Timeline, 5 Whys, Root Cause, Action Items)",
+            )
+
+    return COE(
+        id=coe_id,
+        title=clean_inline(title),
+        services=services,
+        team=team or None,
+        severity=severity,
+        date=incident_date,
+        impact=Impact(
+            summary=summary_text,
+            duration_minutes=duration,
+            customers_affected=customers,
+            requests_failed_pct=pct,
+        ),
+        timeline=tuple(timeline),
+        metrics=metrics,
+        whys=tuple(whys),
+        root_causes=tuple(dict.fromkeys(root_causes)),
+        actions=tuple(actions),
+        related=related,
+        source=Source(path=str(path), format=fmt, sha256=sha256),
+        warnings=tuple(sorted(warnings, key=_line_of)),
+    )
+
+
+def _table_key_values(lines: list[Line]) -> list[tuple[int, str, str]]:
+    """``(line, field, value)`` from two-column ``| Field | Value |`` tables."""
+    if not any(line.text.lstrip().startswith("|") for line in lines):
+        return []
+    out = []
+    tables, _ = find_tables(lines)
+    for table in tables:
+        rows = [
+            (table.no, table.headers),
+            *((no, tuple(c.lower() for c in cells)) for no, cells in table.rows),
+        ]
+        for (no, _lower), cells in zip(
+            rows, [table.headers, *(c for _, c in table.rows)], strict=True
+        ):
+            if len(cells) != 2:
+                break
+            field = field_for(clean_inline(cells[0]))
+            if field is not None:
+                out.append((no, field, clean_inline(cells[1])))
+    return out
+
+
+def _preamble_title(preamble: list[Line]) -> str:
+    """A short first line before any heading (plain-text COEs open with their title)."""
+    for line in preamble:
+        text = line.text.strip()
+        if not text:
+            continue
+        kv = split_key_value(text)
+        if kv is not None and not ID_PATTERN.match(kv[0]):
+            return ""
+        return clean_inline(text) if len(text) <= 120 else ""
+    return ""
+
+
+def _line_of(warning: str) -> int:
+    m = re.match(r"line (\d+)", warning)
+    return int(m.group(1)) if m else 0
+
+
+def _year_in(path: str) -> int | None:
+    m = re.search(r"(?<!\d)(19|20)\d{2}(?!\d)", os.path.basename(path))
+    return int(m.group(0)) if m else None
+
+
+def _minutes(value: Any, line: int | None, what: str, warnings: list[str]) -> float | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    if text.lower().rstrip(".") in _NA:
+        return None
+    minutes = parse_duration_minutes(re.sub(r"\[\^?\w+\]", "", text))
+    if minutes is None:
+        warnings.append(f"line {line or 1}: {what} '{text}' not understood")
+    return minutes
+
+
+def _related(
+    front: dict[str, Any],
+    kv: dict[str, tuple[int, str]],
+    lines: list[Line],
+    doc: Document,
+    own_id: str,
+    warnings: list[str],
+) -> tuple[str, ...]:
+    found: dict[str, None] = {}
+    for item in split_list(front.get("related")) + split_list(kv.get("related", (0, ""))[1]):
+        ids = ID_PATTERN.findall(item)
+        for ident in ids or [item.strip()]:
+            found.setdefault(ident, None)
+    roots, paragraphs = parse_items(lines)
+    for block in sorted([*roots, *paragraphs], key=lambda it: it.no):
+        ids = [i for i in ID_PATTERN.findall(block.text) if not _NOT_IDS.match(i)]
+        if not ids:
+            warnings.append(
+                f"line {block.no}: related item without a COE id, kept in raw text only"
+            )
+        for ident in ids:
+            found.setdefault(ident, None)
+    # id-like citations anywhere else in the document
+    other = [doc.preamble, *(sec.lines for sec in doc.sections if sec.kind != S.RELATED)]
+    text = "\n".join(line.text for lines_ in other for line in lines_)
+    has_prefix = any(p in text for p in ("COE", "PM", "PIR", "INC", "POSTMORTEM"))
+    for ident in _STRICT_REF.findall(text) if has_prefix else ():
+        found.setdefault(ident, None)
+    found.pop(own_id, None)
+    return tuple(found)

@@ -1,0 +1,269 @@
+"""Document metadata: YAML front matter and ``Key: value`` lines.
+
+Keys are matched through one alias table (``FIELD_ALIASES``) shared with the JSON/YAML/CSV
+parser, so "Time to recovery", "TTR" and ``time_to_resolve`` all land in the same field.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+from analytics.parsers.blocks import Line, clean_inline
+from analytics.parsers.errors import ParseError
+
+# the C loader is several times faster; fall back where libyaml is missing
+YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# canonical field -> aliases (compared after lower-casing and dropping non-alphanumerics)
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "id": (
+        "id",
+        "coe",
+        "coe id",
+        "coe number",
+        "incident id",
+        "postmortem id",
+        "pm id",
+        "pm",
+        "doc id",
+        "document id",
+        "postmortem",
+        "post mortem id",
+    ),
+    "title": ("title", "name", "incident", "incident title", "subject", "headline"),
+    "services": (
+        "service",
+        "services",
+        "affected service",
+        "affected services",
+        "system",
+        "systems",
+        "affected systems",
+        "component",
+        "components",
+        "application",
+        "applications",
+        "product",
+        "products",
+    ),
+    "team": ("team", "owning team", "owner team", "responsible team", "squad", "org", "group"),
+    "severity": ("severity", "sev", "severity level", "incident severity", "impact level"),
+    "date": (
+        "date",
+        "incident date",
+        "start date",
+        "started",
+        "start",
+        "occurred",
+        "occurred on",
+        "date of incident",
+        "when",
+        "detected on",
+        "incident start",
+        "start time",
+        "started at",
+    ),
+    "summary": ("summary", "description", "overview", "tldr", "tl dr", "abstract"),
+    "customers_affected": (
+        "customers affected",
+        "affected customers",
+        "users affected",
+        "affected users",
+        "impacted customers",
+        "impacted users",
+        "customers impacted",
+        "users impacted",
+        "affected teams",
+        "teams affected",
+        "accounts affected",
+        "affected accounts",
+    ),
+    "requests_failed_pct": (
+        "requests failed pct",
+        "requests failed",
+        "failed requests",
+        "error rate",
+        "requests failed percent",
+        "failure rate",
+    ),
+    "duration": (
+        "duration",
+        "duration minutes",
+        "impact duration",
+        "outage duration",
+        "total duration",
+        "length",
+        "downtime",
+        "total impact duration",
+    ),
+    "time_to_detect": (
+        "time to detect",
+        "time to detection",
+        "ttd",
+        "mttd",
+        "detection time",
+        "time to detect minutes",
+        "detection delay",
+        "time to discover",
+        "detected after",
+        "time to detection minutes",
+    ),
+    "time_to_mitigate": (
+        "time to mitigate",
+        "time to mitigation",
+        "ttm",
+        "mttm",
+        "mitigation time",
+        "time to mitigate minutes",
+        "time to contain",
+        "time to mitigation minutes",
+    ),
+    "time_to_resolve": (
+        "time to resolve",
+        "time to resolution",
+        "time to recovery",
+        "time to recover",
+        "time to restore",
+        "ttr",
+        "mttr",
+        "resolution time",
+        "recovery time",
+        "time to resolve minutes",
+        "time to fix",
+        "time to recovery minutes",
+        "time to resolution minutes",
+    ),
+    "related": (
+        "related",
+        "related coes",
+        "related items",
+        "related incidents",
+        "see also",
+        "links",
+        "previous incidents",
+        "similar incidents",
+        "related ids",
+    ),
+    "status": ("status", "state", "document status"),
+    "timezone": ("timezone", "time zone", "tz", "all times in"),
+}
+_IGNORED = (
+    "category",
+    "author",
+    "authors",
+    "attendees",
+    "reviewer",
+    "reviewers",
+    "owner",
+    "incident lead",
+    "lead",
+    "tags",
+    "labels",
+    "type",
+    "version",
+    "created",
+    "updated",
+    "last updated",
+    "internal post mortem",
+    "editor",
+    "approver",
+    "bar raiser",
+    "facilitator",
+    "participants",
+)
+
+_KEY_NORM = re.compile(r"[^a-z0-9]+")
+
+
+def norm_key(key: str) -> str:
+    """Lower-case a field name and drop separators: ``"Root-Cause"`` -> ``"rootcause"``."""
+    return _KEY_NORM.sub("", _camel_spaced(key).lower())
+
+
+def _camel_spaced(key: str) -> str:
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", key)
+
+
+FIELD_OF: dict[str, str] = {norm_key(a): field for field, al in _ALIASES.items() for a in al}
+IGNORED_KEYS: frozenset[str] = frozenset(norm_key(k) for k in _IGNORED)
+
+_KV = re.compile(
+    r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?(?P<key>[A-Za-z][A-Za-z0-9 ()/&'_\-]{0,40}?)\s*"
+    r"(?::(?:\*\*|__)|(?:\*\*|__)\s*:|:)\s*(?P<value>.*?)\s*$"
+)
+
+
+def split_key_value(text: str) -> tuple[str, str] | None:
+    """``(key, value)`` from a ``Key: value``, ``**Key:** value`` or ``- Key: value`` line.
+
+    Examples
+    --------
+    >>> split_key_value("**Time to detection:** 8 minutes")
+    ('Time to detection', '8 minutes')
+    >>> split_key_value("- Severity: SEV-2")
+    ('Severity', 'SEV-2')
+    """
+    m = _KV.match(text)
+    if not m:
+        return None
+    key = m.group("key").strip().strip("*_").strip()
+    value = clean_inline(m.group("value").strip().strip("*_").strip())
+    return key, value
+
+
+def field_for(key: str) -> str | None:
+    """The record field a metadata key maps to (``None`` when unknown or ignored)."""
+    return FIELD_OF.get(norm_key(key))
+
+
+def read_key_values(lines: list[Line]) -> list[tuple[int, str, str, str]]:
+    """``(line_no, field, key, value)`` for each line whose key is a known field."""
+    out: list[tuple[int, str, str, str]] = []
+    for line in lines:
+        text = line.text
+        if ":" not in text:
+            continue
+        kv = split_key_value(text)
+        if kv is None:
+            continue
+        field = field_for(kv[0])
+        if field is not None:
+            out.append((line.no, field, kv[0], kv[1]))
+    return out
+
+
+def split_front_matter(lines: list[Line], path: str) -> tuple[dict[str, Any], list[Line]]:
+    """Remove a YAML front matter block (``---`` ... ``---``) and return it parsed.
+
+    Raises
+    ------
+    ParseError
+        When the block is never closed, is not valid YAML, or is not a mapping.
+    """
+    if not lines or lines[0].text.strip() != "---":
+        return {}, lines
+    end = None
+    for idx in range(1, len(lines)):
+        if lines[idx].text.strip() in ("---", "..."):
+            end = idx
+            break
+    if end is None:
+        raise ParseError(path, lines[0].no, "front matter opened here is never closed with '---'")
+    block = "\n".join(line.text for line in lines[1:end])
+    try:
+        data = yaml.load(block, Loader=YAML_LOADER) if block.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = lines[0].no + 1 + mark.line if mark is not None else lines[0].no
+        # an error found at the end of the block belongs to its last line, not the closing ---
+        line = min(line, lines[end - 1].no)
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ParseError(path, line, f"invalid YAML in front matter: {problem}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ParseError(path, lines[0].no, "front matter is not a mapping of keys to values")
+    return data, lines[end + 1 :]

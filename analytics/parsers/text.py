@@ -1,0 +1,22 @@
+"""Markdown and plain-text COEs: lines -> sections -> record.
+
+Plain text is read like markdown with one addition: ``Label:`` lines ("SUMMARY:",
+"Five Whys:", "Root cause: the cert expired") whose label names a section open that section,
+with any text after the colon as its first line.
+"""
+
+from __future__ import annotations
+
+from analytics.parsers.blocks import Line
+from analytics.parsers.document import build_coe
+from analytics.parsers.markdown import split_document
+from analytics.parsers.metadata import split_front_matter
+from analytics.record import COE
+
+
+def parse_markup(text: str, path: str, fmt: str, sha256: str) -> COE:
+    """Parse a markdown (``fmt="markdown"``) or plain-text (``fmt="text"``) COE."""
+    lines = [Line(no, line) for no, line in enumerate(text.splitlines(), start=1)]
+    front, body = split_front_matter(lines, path)
+    doc = split_document(body, labels=fmt == "text")
+    return build_coe(doc, front, path, fmt, sha256)

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from analytics.parsers import parse_text
+from analytics.parsers.actions import action_from_text
+from analytics.record import Action
+
+
+def actions(body: str):
+    return parse_text("# T\n\n## Action Items\n\n" + body, "doc.md")[0]
+
+
+def test_inline_fields_read_and_removed_from_title():
+    a = action_from_text("AI-1: Add a canary stage (owner: @deploy-team, P1, due 2025-03-01)")
+    assert a == Action("AI-1", "Add a canary stage", "P1", "@deploy-team", "2025-03-01", None)
+
+
+def test_bracket_id_and_owner_in_parentheses():
+    a = action_from_text("[A1] Rotate keys (Owner: storage-team)")
+    assert (a.id, a.title, a.owner) == ("A1", "Rotate keys", "storage-team")
+
+
+def test_priority_word_in_brackets():
+    assert action_from_text("Add alarm [High]").priority == "P1"
+
+
+def test_bare_priority_word_in_field_list():
+    a = action_from_text("Add alarm (owner: sre, Medium, due 2025-01-02)")
+    assert (a.title, a.priority, a.owner) == ("Add alarm", "P2", "sre")
+
+
+def test_priority_key_value():
+    assert action_from_text("Add alarm, priority: medium").priority == "P2"
+
+
+def test_due_written_date():
+    assert action_from_text("Add alarm by March 30, 2025").due == "2025-03-30"
+
+
+def test_bare_handle_is_owner():
+    assert action_from_text("Add alarm @sre-team").owner == "@sre-team"
+
+
+def test_status_key_value():
+    assert action_from_text("Add alarm (status: in progress)").status == "in-progress"
+
+
+def test_leading_check_mark_is_done():
+    assert action_from_text("✅ Reverted the change").status == "done"
+
+
+def test_checkbox_states():
+    coe = actions("- [x] Done thing\n- [ ] Open thing\n")
+    assert [(a.title, a.status) for a in coe.actions] == [
+        ("Done thing", "done"),
+        ("Open thing", "open"),
+    ]
+
+
+def test_numbered_list_items():
+    coe = actions("1. First\n2. Second\n")
+    assert [a.title for a in coe.actions] == ["First", "Second"]
+
+
+def test_nested_bullets_are_separate_actions():
+    coe = actions("- Improve probes\n    - Create dashboard\n")
+    assert [a.title for a in coe.actions] == ["Improve probes", "Create dashboard"]
+
+
+def test_bold_title_line_with_explanation_uses_title():
+    coe = actions(
+        "1. **Deeper monitoring**\nWe plan to add metrics around:\n\n- TOAST size\n\n2. **Runbooks**\n"
+    )
+    assert [a.title for a in coe.actions] == ["Deeper monitoring", "Runbooks"]
+
+
+def test_table_with_alternative_headers():
+    coe = actions(
+        "| Ticket | Task | Assignee | Pri | ETA | State |\n"
+        "|---|---|---|---|---|---|\n"
+        "| OPS-12 | Add alarm | @sre | High | 3 Mar 2025 | Done |\n"
+    )
+    assert coe.actions == (Action("OPS-12", "Add alarm", "P1", "@sre", "2025-03-03", "done"),)
+
+
+def test_table_without_action_column_is_warned():
+    coe = actions("| Owner | Due |\n|---|---|\n| sre | 2025-01-01 |\n")
+    assert coe.warnings == (
+        "line 5: action table has no Action/Item/Task column, kept in raw text only",
+    )
+
+
+def test_labelled_action_paragraph():
+    coe = actions("We did things.\n\n**Action item:** Declare incidents earlier. Owner: @lucas\n")
+    assert [(a.title, a.owner) for a in coe.actions] == [("Declare incidents earlier.", "@lucas")]
+
+
+def test_prose_paragraph_in_actions_is_warned():
+    coe = actions("We reverted the change and all was well.\n")
+    assert coe.warnings == (
+        "line 5: paragraph in Action items section is not an action item, kept in raw text only",
+    )
+
+
+def test_url_only_items_are_not_actions():
+    coe = actions("- Add tests\n    - https://github.com/x/y/pull/1\n")
+    assert [a.title for a in coe.actions] == ["Add tests"]

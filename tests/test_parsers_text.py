@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from analytics.parsers import parse_text
+
+DOC = """\
+ID: COE-2024-0009
+TITLE: Session store drained by maintenance command
+SERVICES: session-store
+SEVERITY: SEV3
+DATE: July 15, 2024
+
+SUMMARY:
+The session store was degraded for 60 minutes.
+
+TIMELINE:
+2024-07-15 20:10 UTC - errors begin
+20:30 UTC - customer report
+
+METRICS:
+Time to detect: 20 minutes
+
+5 WHYS:
+Why 1: A failover step ran against production.
+Why 2: The tool accepted a hand-typed cluster name.
+
+Root cause: The procedure has no automated pre-checks.
+
+FOLLOW-UPS:
+- Add a dry-run mode (owner: identity-team, P2, due 2024-10-29)
+"""
+
+
+def coe():
+    return parse_text(DOC, "doc.txt")[0]
+
+
+def test_text_metadata_lines():
+    c = coe()
+    assert (c.id, c.title, c.services, c.severity, c.date) == (
+        "COE-2024-0009",
+        "Session store drained by maintenance command",
+        ("session-store",),
+        "Sev3",
+        "2024-07-15",
+    )
+
+
+def test_text_label_opens_why_section_even_with_leading_digit():
+    assert [(w.id, w.parent) for w in coe().whys] == [("1", None), ("2", "1")]
+
+
+def test_text_label_with_inline_content_is_section_text():
+    assert coe().root_causes == ("The procedure has no automated pre-checks.",)
+
+
+def test_text_metric_label_with_value_stays_a_metric():
+    assert coe().metrics.time_to_detect_minutes == 20.0
+
+
+def test_text_timeline_time_only_line_uses_previous_date():
+    assert [e.at for e in coe().timeline] == ["2024-07-15T20:10Z", "2024-07-15T20:30Z"]
+
+
+def test_text_actions_with_inline_fields():
+    a = coe().actions[0]
+    assert (a.title, a.owner, a.priority, a.due) == (
+        "Add a dry-run mode",
+        "identity-team",
+        "P2",
+        "2024-10-29",
+    )
+
+
+def test_text_format_recorded():
+    assert coe().source.format == "text"
+
+
+def test_text_first_line_is_title_when_not_metadata():
+    c = parse_text("Queue backlog in billing\n\nROOT CAUSE:\nNo size limit.\n", "b.txt")[0]
+    assert c.title == "Queue backlog in billing"
