@@ -17,7 +17,7 @@ from analytics.embed import embed_texts, make_embedder
 from analytics.label import CTfidfLabeler
 from analytics.lint_store import lint_changed
 from analytics.masking import entity_pattern, mask
-from analytics.record import COE
+from analytics.record import COE, why_depths
 from analytics.store import load_coes, transaction
 
 
@@ -63,11 +63,11 @@ def analyze(
     log(f"analyze: embedded {n_new} new texts ({timings['embed']:.1f}s)")
     clusters: dict[str, tuple[Cluster, ...]] = {}
     assigned: dict[str, str] = {}
+    theme_vectors = causal_profiles(coes, statements, vectors)
     for kind, prefix in ((ROOT_CAUSE, "T"), (ACTION, "A"), (WHY, "W")):
         rows = [i for i, s in enumerate(statements) if s.kind == kind]
-        found, members = cluster_statements(
-            [statements[i] for i in rows], vectors[rows], prefix, settings
-        )
+        block = theme_vectors[rows] if kind == ROOT_CAUSE else vectors[rows]
+        found, members = cluster_statements([statements[i] for i in rows], block, prefix, settings)
         clusters[kind] = found
         assigned.update(members)
     stage("cluster")
@@ -126,6 +126,35 @@ def collect_statements(coes: Sequence[COE]) -> list[Statement]:
                 )
             )
     return [s for s in out if s.masked]
+
+
+def causal_profiles(
+    coes: Sequence[COE], statements: Sequence[Statement], vectors: np.ndarray
+) -> np.ndarray:
+    """Vectors for clustering root causes by mechanism: each root cause plus its causal context.
+
+    A root-cause statement alone is often a few words ("migrations are not reviewed"), and the
+    same mechanism is written with different words. The deeper half of the COE's why chain
+    states the same mechanism again in other words, so each root-cause vector is averaged with
+    the mean of those why-steps. Both were masked before embedding, so service names, hosts and
+    numbers add nothing to the profile. Other statements keep their own vectors.
+    """
+    deep: dict[str, set[str]] = {}
+    for coe in coes:
+        depths = why_depths(coe.whys)
+        if depths:
+            cut = (max(depths.values()) + 1) // 2
+            deep[coe.id] = {f"{coe.id}#why{w}" for w, d in depths.items() if d > cut}
+    rows_of: dict[str, list[int]] = {}
+    for i, s in enumerate(statements):
+        if s.kind == WHY and s.id in deep.get(s.coe, ()):
+            rows_of.setdefault(s.coe, []).append(i)
+    out = vectors.copy()
+    for i, s in enumerate(statements):
+        if s.kind == ROOT_CAUSE and rows_of.get(s.coe):
+            mixed = vectors[i] + vectors[rows_of[s.coe]].mean(axis=0)
+            out[i] = mixed / (np.linalg.norm(mixed) or 1)
+    return out
 
 
 def cluster_statements(

@@ -262,3 +262,80 @@ def lint(files: tuple[Path, ...], fmt: str) -> None:
                 f"{r['coe']}: quality {r['score']}/100, {len(r['findings'])} findings", err=True
             )
     sys.exit(1 if failed else 0)
+
+
+SAMPLE_CORPUS = Path(__file__).resolve().parents[1] / "data" / "sample" / "corpus"
+
+host_option = click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to bind (loopback by default).",
+)
+port_option = click.option("--port", default=8050, show_default=True, type=int)
+
+
+@main.command()
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("coegraph-demo.db"),
+    show_default=True,
+)
+@click.option(
+    "--embedder",
+    type=click.Choice(["sentence-transformers", "tfidf"]),
+    default="sentence-transformers",
+    show_default=True,
+)
+@click.option(
+    "--serve/--no-serve", default=True, help="--no-serve builds the demo store and stops."
+)
+@host_option
+@port_option
+def demo(store_path: Path, embedder: str, serve: bool, host: str, port: int) -> None:
+    """Build the bundled sample corpus into a store (ingest + analyze) and serve the dashboard."""
+    from analytics.analysis import load_analysis
+    from analytics.analyze import Settings
+    from analytics.analyze import analyze as run_analyze
+    from analytics.ingest import ingest as run_ingest
+
+    if not SAMPLE_CORPUS.is_dir():
+        raise click.ClickException(
+            f"the sample corpus is missing ({SAMPLE_CORPUS}); run from a clone of coegraph"
+        )
+    conn = _open(store_path)
+    click.echo(f"demo: ingesting {SAMPLE_CORPUS} into {store_path}", err=True)
+    results = run_ingest(conn, [SAMPLE_CORPUS], progress=True)
+    changed = any(r.status != "unchanged" for r in results)
+    previous = load_analysis(conn)
+    if changed or previous is None or previous.settings.get("embedder") != embedder:
+        click.echo(
+            "demo: analysing (the first run embeds the sample with the model; later runs use the cache)",
+            err=True,
+        )
+        run_analyze(conn, Settings(embedder=embedder), progress=True)
+    else:
+        click.echo("demo: store is up to date", err=True)
+    conn.close()
+    if serve:
+        _serve(store_path, host, port)
+
+
+@main.command()
+@store_option
+@host_option
+@port_option
+def dashboard(store_path: Path | None, host: str, port: int) -> None:
+    """Serve the dashboard over the store's latest analysis."""
+    store_path = store_path or default_store_path()
+    _analysis(_open(store_path))
+    _serve(store_path, host, port)
+
+
+def _serve(store_path: Path, host: str, port: int) -> None:
+    from dashboard.app import serve
+
+    click.echo(f"dashboard: http://{host}:{port}/  (Ctrl+C stops it)", err=True)
+    serve(store_path, host=host, port=port)

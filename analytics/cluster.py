@@ -81,15 +81,21 @@ class ThemeClusterer:
             if not check(getattr(self, name)):
                 raise ValueError(f"invalid {name}={getattr(self, name)!r}")
         X = _normalise(np.asarray(X, dtype=np.float32))
+        # Identical rows (the same masked sentence in many COEs) are clustered once.
+        X, inverse = np.unique(X, axis=0, return_inverse=True)
+        inverse = inverse.ravel()
         n = len(X)
         if n < 2:
-            self.labels_ = np.full(n, -1)
+            self.labels_ = np.full(len(inverse), -1)
             self.threshold_ = self.distance_threshold
             self.n_clusters_ = 0
             return self
         if n > self.max_exact:
             summary = MiniBatchKMeans(
                 n_clusters=self.max_exact,
+                # Random init: k-means++ over thousands of centres costs minutes, and the
+                # summary only needs centres that cover the data, not a k-means optimum.
+                init="random",
                 random_state=self.random_state,
                 n_init=1,
                 batch_size=4096,
@@ -103,7 +109,7 @@ class ThemeClusterer:
         self.threshold_ = self.distance_threshold or _best_cut(
             tree, squareform(condensed), self.thresholds
         )
-        labels = fcluster(tree, t=self.threshold_, criterion="distance")[assign]
+        labels = fcluster(tree, t=self.threshold_, criterion="distance")[assign][inverse]
         self.labels_ = _prune(labels, groups, self.min_cluster_size, self.min_groups)
         self.n_clusters_ = int(self.labels_.max() + 1)
         return self

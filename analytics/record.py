@@ -107,3 +107,34 @@ def _listify(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_listify(v) for v in value]
     return value
+
+
+def why_depths(whys: tuple[Why, ...]) -> dict[str, int]:
+    """Depth of every why in its tree (the first why of a chain is 1).
+
+    A why whose parent is missing or unknown starts a chain; a cycle in parent links is cut
+    where it closes.
+
+    >>> why_depths((Why("1", None, None, "a"), Why("2", "1", None, "b"), Why("3", "2", None, "c")))
+    {'1': 1, '2': 2, '3': 3}
+    """
+    by_id = {w.id: w for w in whys}
+    depth: dict[str, int] = {}
+    for why_id in by_id:
+        seen: list[str] = []
+        current: str | None = why_id
+        while current is not None and current in by_id and current not in depth:
+            if current in seen:
+                break
+            seen.append(current)
+            current = by_id[current].parent
+        base = depth.get(current, 0) if current is not None else 0
+        for offset, node in enumerate(reversed(seen), start=1):
+            depth.setdefault(node, base + offset)
+    return depth
+
+
+def leaf_whys(whys: tuple[Why, ...]) -> list[Why]:
+    """The whys no other why deepens: where each branch stops."""
+    parents = {w.parent for w in whys if w.parent is not None}
+    return [w for w in whys if w.id not in parents]

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from analytics.lint.names import find_person_names, person_mentions
 from analytics.lint.specificity import vague_reason
-from analytics.record import COE, Why
+from analytics.record import COE, Why, leaf_whys, why_depths
 
 Severity = Literal["error", "warning"]
 
@@ -115,38 +115,13 @@ class Locator:
 def why_depth(whys: Iterable[Why]) -> int:
     """Number of whys on the longest root-to-leaf path of the why tree.
 
-    A why whose parent is missing or unknown starts a chain; a cycle in parent links is cut
-    where it closes.
-
     Examples
     --------
     >>> from analytics.record import Why
     >>> why_depth([Why("1", None, None, "a"), Why("2", "1", None, "b"), Why("2b", "1", None, "c")])
     2
     """
-    by_id = {w.id: w for w in whys}
-    depth: dict[str, int] = {}
-
-    def walk(why_id: str) -> int:
-        seen: list[str] = []
-        current: str | None = why_id
-        while current is not None and current in by_id and current not in depth:
-            if current in seen:
-                break
-            seen.append(current)
-            current = by_id[current].parent
-        base = depth.get(current, 0) if current is not None else 0
-        for offset, node in enumerate(reversed(seen), start=1):
-            depth[node] = base + offset
-        return depth[why_id]
-
-    return max((walk(w) for w in by_id), default=0)
-
-
-def leaf_whys(whys: tuple[Why, ...]) -> list[Why]:
-    """The whys no other why deepens: where each branch stops."""
-    parents = {w.parent for w in whys if w.parent is not None}
-    return [w for w in whys if w.id not in parents]
+    return max(why_depths(tuple(whys)).values(), default=0)
 
 
 # --------------------------------------------------------------------------- rules

@@ -1,0 +1,101 @@
+"""End to end: generated corpus -> ingest -> analyze -> themes / evaluate."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from analytics.analysis import load_analysis
+from analytics.analyze import Settings, analyze
+from analytics.cli import main
+from analytics.evaluate import evaluate_clusters, load_labels
+from analytics.ingest import ingest
+from analytics.sample import generate_corpus
+from analytics.store import open_store
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def tfidf_store(tmp_path_factory):
+    root = tmp_path_factory.mktemp("corpus")
+    generate_corpus(200, 1, root)
+    store = root / "s.db"
+    conn = open_store(store)
+    ingest(conn, [root / "corpus"])
+    analyze(conn, Settings(embedder="tfidf"), log=lambda _: None)
+    return root, store
+
+
+def test_themes_cover_most_coes_and_span_services(tfidf_store):
+    _, store = tfidf_store
+    analysis = load_analysis(open_store(store))
+    assert len(analysis.themes) >= 5
+    assert all(len(t.coes) >= 2 for t in analysis.themes)
+    themed = [c for c, t in analysis.coe_theme.items() if t]
+    assert len(themed) > 0.6 * len(analysis.coe_theme)
+
+
+def test_analysis_is_deterministic(tfidf_store):
+    _, store = tfidf_store
+    conn = open_store(store)
+    first = load_analysis(conn)
+    second = analyze(conn, Settings(embedder="tfidf"), log=lambda _: None)
+    assert second.run == first.run + 1
+    assert second.coe_theme == first.coe_theme
+    assert [t.label for t in second.themes] == [t.label for t in first.themes]
+
+
+def test_themes_command_json_lists_members(tfidf_store):
+    _, store = tfidf_store
+    result = CliRunner().invoke(main, ["themes", "--store", str(store), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert rows and {"id", "label", "keywords", "coes", "services", "quarters"} <= rows[0].keys()
+    scores = [r["score"] for r in rows]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_evaluate_command_prints_ari_for_themes_and_actions(tfidf_store):
+    root, store = tfidf_store
+    result = CliRunner().invoke(
+        main,
+        [
+            "evaluate",
+            "--store",
+            str(store),
+            "--labels",
+            str(root / "labels.json"),
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    rows = {r["what"]: r for r in json.loads(result.output)}
+    assert set(rows) >= {"themes", "actions"}
+    assert 0 < rows["themes"]["nmi"] <= 1
+
+
+def test_commands_without_analysis_say_what_to_do(tmp_path):
+    result = CliRunner().invoke(main, ["themes", "--store", str(tmp_path / "empty.db")])
+    assert result.exit_code != 0
+    assert "coe analyze" in result.output
+
+
+@pytest.mark.slow
+def test_real_model_themes_on_the_demo_sample(tmp_path):
+    """The default model recovers the sample's themes, and a second run embeds nothing."""
+    shutil.copytree(SAMPLE / "corpus", tmp_path / "corpus")
+    conn = open_store(tmp_path / "s.db")
+    ingest(conn, [tmp_path / "corpus"])
+    messages: list[str] = []
+    analysis = analyze(conn, Settings(), log=messages.append)
+    scores = evaluate_clusters(analysis, load_labels(SAMPLE / "labels.json"))
+    assert scores["themes"]["ari"] >= 0.85, scores
+    messages.clear()
+    analyze(conn, Settings(), log=messages.append)
+    assert any("embedded 0 new texts" in m for m in messages), messages
