@@ -339,3 +339,27 @@ def _serve(store_path: Path, host: str, port: int) -> None:
 
     click.echo(f"dashboard: http://{host}:{port}/  (Ctrl+C stops it)", err=True)
     serve(store_path, host=host, port=port)
+
+
+@main.group()
+def export() -> None:
+    """Export analysis results for other tools."""
+
+
+@export.command("graph")
+@store_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["graphml", "json"]), default="graphml", show_default=True
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def export_graph_cmd(store_path, fmt, out) -> None:
+    """The COE graph (COEs, why chains, root causes, themes, actions, services, teams)."""
+    from analytics.graph import build_graph, export_graph
+    from analytics.store import load_coes
+
+    conn = _open(store_path)
+    graph = build_graph(_analysis(conn), load_coes(conn))
+    export_graph(graph, out, fmt=fmt)
+    click.echo(
+        f"wrote {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges to {out}", err=True
+    )
