@@ -274,5 +274,6 @@ def test_parser_reads_back_the_labels(corpus: tuple[Path, dict]) -> None:
     out, labels = corpus
     accuracy = parser_accuracy(out, labels, limit=200)
     print(json.dumps(accuracy, indent=1))
-    for key in ("why_count", "why_answer", "why_question", "root_causes", "action_count"):
-        assert accuracy[key] >= 0.95, (key, accuracy[key])
+    # Issue target: every field >= 99% on 200 generated documents.
+    for key, value in accuracy.items():
+        assert value >= 0.99, (key, value)
