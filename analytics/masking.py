@@ -44,6 +44,7 @@ _GENERIC = [
         "N",
     ),
 ]
+_DOUBLE_THE = re.compile(r"\bthe the\b", re.I)
 
 
 def entity_variants(name: str) -> set[str]:
@@ -73,8 +74,12 @@ def mask(text: str, pattern: re.Pattern | None = None) -> str:
     >>> mask("Payments API in us-east-1 ran out of memory at 10:42 UTC on 2025-03-04", p)
     'the service in the region ran out of memory at the time on the date'
     """
+    # URLs, addresses and hosts first: a host name often contains a service's name.
+    for regex, placeholder in _GENERIC[:3]:
+        text = regex.sub(placeholder, text)
     if pattern is not None:
         text = pattern.sub("the service", text)
-    for regex, placeholder in _GENERIC:
+    for regex, placeholder in _GENERIC[3:]:
         text = regex.sub(placeholder, text)
+    text = _DOUBLE_THE.sub("the", text)
     return re.sub(r"\s+", " ", text).strip()

@@ -23,3 +23,13 @@ def test_same_mechanism_on_two_services_masks_to_the_same_text():
 def test_words_containing_a_service_name_are_kept():
     p = entity_pattern(["auth"])
     assert mask("the author wrote auth-proxy", p) == "the author wrote auth-proxy"
+
+
+def test_host_containing_a_service_name_is_one_host():
+    p = entity_pattern(["payments"])
+    assert mask("api.payments.example.com timed out", p) == "the host timed out"
+
+
+def test_no_doubled_article_after_masking():
+    p = entity_pattern(["storage-team"])
+    assert mask("the storage-team SDK leaked", p) == "the service SDK leaked"

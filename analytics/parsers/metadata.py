@@ -6,6 +6,7 @@ parser, so "Time to recovery", "TTR" and ``time_to_resolve`` all land in the sam
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -178,13 +179,17 @@ _IGNORED = (
 _KEY_NORM = re.compile(r"[^a-z0-9]+")
 
 
+@functools.lru_cache(maxsize=4096)
 def norm_key(key: str) -> str:
     """Lower-case a field name and drop separators: ``"Root-Cause"`` -> ``"rootcause"``."""
     return _KEY_NORM.sub("", _camel_spaced(key).lower())
 
 
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
 def _camel_spaced(key: str) -> str:
-    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", key)
+    return _CAMEL.sub(" ", key)
 
 
 FIELD_OF: dict[str, str] = {norm_key(a): field for field, al in _ALIASES.items() for a in al}

@@ -155,45 +155,44 @@ THEMES: tuple[Theme, ...] = (
                 "cert-automate-renewal",
                 "Automate certificate renewal",
                 [
-                    "Enrol {host} in automated certificate renewal via ACME",
-                    "Move all {svc} certificates to the managed certificate service with"
-                    " auto-rotation",
-                    "Replace the manual renewal reminder with an automated renewal job for {team}"
-                    " endpoints",
-                    "Automate issuance and renewal of the mTLS certificates used by {svc} and"
-                    " {svc2}",
-                    "Switch {svc} listeners to short-lived certificates renewed automatically"
-                    " every {days} days",
-                    "Retire hand-issued certificates on {svc} in favour of the platform rotation"
-                    " agent",
+                    "Automate renewal of the {host} certificate with ACME",
+                    "Stop renewing TLS certs for {svc} by hand and let cert-manager rotate them",
+                    "Move {svc} certificate rotation to an automated issuer",
+                    "Have the platform reissue {team} endpoint certificates automatically every"
+                    " {days} days",
+                    "Replace the manual calendar reminder for {host} with a job that renews the"
+                    " cert on its own",
+                    "Enrol the mTLS certificates of {svc} and {svc2} in auto-renew",
                 ],
             ),
             _f(
                 "cert-expiry-alarm",
                 "Alarm on certificate expiry",
                 [
-                    "Add an alarm that pages {team} {days} days before any {svc} certificate"
-                    " expires",
-                    "Export certificate notAfter for {host} as a metric and alert at 21 days",
-                    "Run a daily expiry scan covering internal listeners in {region}",
-                    "Alert on certificates within 30 days of expiry across all {team} endpoints",
-                    "Add a synthetic TLS probe for {host} that checks remaining validity",
-                    "Route certificate expiry warnings to the {team} on-call queue instead of"
-                    " email",
+                    "Page {team} when any {svc} certificate is within {days} days of expiring",
+                    "Alert 21 days before the notAfter date of the certificate on {host}",
+                    "Add a monitor that warns the on-call well before TLS certs on {svc} lapse",
+                    "Create an expiry alarm for every certificate served in {region}",
+                    "Emit remaining validity of the {host} cert as a metric and alarm below 30"
+                    " days",
+                    "Notify the {team} on-call queue ahead of certificate expiration instead of"
+                    " emailing a list",
                 ],
             ),
             _f(
                 "cert-inventory",
                 "Keep an owned certificate inventory",
                 [
-                    "Build an inventory of every certificate used by {team} services with an"
-                    " owner per entry",
-                    "Register {host} and every other {svc} endpoint in the certificate inventory",
-                    "Require a certificate owner field in the service launch checklist",
-                    "Reconcile the certificate inventory weekly against listeners discovered in"
-                    " {region}",
-                    "Add certificate lifecycle to the operational readiness review template",
-                    "Document an owner and renewal path for each certificate of {svc}",
+                    "Keep an inventory of all {team} certificates with a named owner for each",
+                    "Register {host} in the central certificate catalogue along with its owning"
+                    " team",
+                    "Record every TLS cert used by {svc} in one tracked list, each with an owner",
+                    "Build a register of the certificates in {region} that says who is"
+                    " responsible for each one",
+                    "Catalogue the {svc} and {svc2} certificates and give each one an accountable"
+                    " team",
+                    "Require new endpoints to list their certificate and its owner in the cert"
+                    " inventory at launch",
                 ],
             ),
         ),
@@ -296,39 +295,50 @@ THEMES: tuple[Theme, ...] = (
                 "staged-config-rollout",
                 "Roll out configuration in stages",
                 [
-                    "Route {svc} configuration changes through the wave-based deployment pipeline",
-                    "Apply config changes to one host, then one zone, then one region with bake"
-                    " time between waves",
-                    "Make canary scope the default in the config tool for {team} services",
-                    "Add a {region}-first staged rollout for dynamic settings of {svc}",
-                    "Require a one-box stage and a {days}-minute bake before fleet-wide config"
-                    " pushes",
-                    "Remove the global scope option from the config CLI for production",
+                    "Push {svc} config changes in waves: one host, then one zone, then the whole"
+                    " region",
+                    "Adopt staged deployments for dynamic configuration of {svc} with bake time"
+                    " between stages",
+                    "Send configuration updates to a small slice of {svc} before the rest of the"
+                    " fleet",
+                    "Route {team} config changes through the wave-based deployment pipeline"
+                    " instead of a global push",
+                    "Release new settings to {region} first and wait {days} minutes before"
+                    " widening the config rollout",
+                    "Stop applying configuration fleet-wide in one step and roll it out gradually"
+                    " instead",
                 ],
             ),
             _f(
                 "config-validation",
                 "Validate configuration before apply",
                 [
-                    "Add schema validation with allowed ranges for the {svc} config file",
-                    "Reject config pushes whose values fail a pre-apply validation step",
-                    "Add a dry-run of {svc} config changes against a production snapshot",
-                    "Add unit tests for the {svc} routing table that run on every config change",
-                    "Validate connection limits and endpoints in config before they are published",
-                    "Block config changes that remove all backends for {svc2}",
+                    "Validate the {svc} config file against a schema with allowed ranges before"
+                    " apply",
+                    "Reject configuration pushes for {svc} that fail validation",
+                    "Add a CI check that validates {svc} settings before they are published",
+                    "Check limits and endpoints in new config values for errors before they reach"
+                    " production",
+                    "Dry-run each {svc} configuration change against a production snapshot to"
+                    " catch invalid values",
+                    "Block config commits whose values break the {team} settings schema",
                 ],
             ),
             _f(
                 "config-auto-rollback",
                 "Roll back bad configuration automatically",
                 [
-                    "Wire {svc} health alarms to automatic rollback of config changes",
-                    "Halt and revert a config push when the error rate rises during bake",
-                    "Keep the last known good config for {svc} and restore it on failed health"
-                    " checks",
-                    "Add automatic rollback to the config service for {team}",
-                    "Monitor error rates per config wave and stop the rollout on regression",
-                    "Give the {svc} config tool a one-command revert to the previous version",
+                    "Revert {svc} config automatically when health checks fail after a change",
+                    "Restore the last known good configuration of {svc} on its own when errors"
+                    " spike",
+                    "Automatically undo the latest settings change in {region} when error rates"
+                    " rise",
+                    "Have the {team} config service roll itself back when errors rise above 2"
+                    " percent",
+                    "Reinstate the previous {svc} config version automatically when a push"
+                    " degrades latency",
+                    "Add auto-rollback of bad configuration pushes to the {svc} deployment"
+                    " pipeline",
                 ],
             ),
         ),
@@ -430,37 +440,44 @@ THEMES: tuple[Theme, ...] = (
                 "load-test-gate",
                 "Gate releases on load tests",
                 [
-                    "Add a load test at twice the forecast peak to the {svc} release pipeline",
-                    "Run a weekly soak test of {svc} at production scale",
-                    "Block {svc} releases whose throughput regresses by more than 10 percent",
-                    "Build a production-scale load test environment for {team} services",
-                    "Load test {svc} together with {svc2} to measure the real fan-out",
-                    "Establish the maximum sustainable request rate of {svc} with a repeatable"
-                    " test",
+                    "Add a load test at twice the forecast peak to the {svc} release pipeline and"
+                    " block on failure",
+                    "Require {svc} builds to pass a performance test at production scale before"
+                    " they ship",
+                    "Make a stress run against {svc} and {svc2} a mandatory release stage",
+                    "Fail the {svc} deployment when throughput in the benchmark stage regresses"
+                    " by 10 percent",
+                    "Gate every {team} release on a soak test at peak traffic",
+                    "Do not promote a {svc} build until the load-testing step passes at 2x peak",
                 ],
             ),
             _f(
                 "capacity-planning-review",
                 "Review capacity against forecasts",
                 [
-                    "Start a quarterly capacity review for {svc} against the demand forecast",
-                    "Require a capacity plan before any marketing event that touches {svc}",
-                    "Track headroom for {team} services on the weekly ops dashboard",
-                    "Share traffic forecasts with service owners {days} days before campaigns",
-                    "Add peak readiness sign-off to the event calendar process",
-                    "Set a target of 40 percent headroom for {svc} and alarm when it drops",
+                    "Hold a quarterly capacity review of {svc} against the demand forecast",
+                    "Compare provisioned capacity of {team} services with projected traffic every"
+                    " quarter",
+                    "Plan {svc} capacity ahead of marketing events using the traffic forecast",
+                    "Set up a recurring headroom review for {svc} in {region} based on growth"
+                    " projections",
+                    "Forecast peak demand for {svc} each quarter and provision to meet it",
+                    "Put {svc} on the quarterly capacity planning cycle with sign-off from {team}",
                 ],
             ),
             _f(
                 "autoscaling-limits",
-                "Fix autoscaling and limits",
+                "Raise the autoscaling ceiling",
                 [
-                    "Raise the autoscaling ceiling for {svc} and review it every quarter",
-                    "Scale {svc} on connection pool utilisation instead of CPU",
-                    "Make thread and pool sizes of {svc} derived from instance size",
-                    "Add predictive scaling for {svc} in {region} ahead of daily peaks",
-                    "Alarm when {svc} autoscaling reaches its maximum instance count",
-                    "Remove fixed instance caps from {team} autoscaling groups",
+                    "Raise the autoscaling maximum for {svc} to three times the usual peak"
+                    " instance count",
+                    "Lift the fixed cap of {n} instances on the {svc} scaling group",
+                    "Increase the max size of {team} auto scaling groups so scale-out is not"
+                    " blocked at peak",
+                    "Let {svc} scale out past its old ceiling of {n} hosts",
+                    "Remove the hard instance limit that stopped {svc} from growing under load",
+                    "Set the upper bound of the {svc} scaling group from measured peak plus 50"
+                    " percent",
                 ],
             ),
         ),
@@ -560,36 +577,44 @@ THEMES: tuple[Theme, ...] = (
                 "Use exponential backoff with jitter",
                 [
                     "Add exponential backoff with full jitter to the {svc2} client for {svc}",
-                    "Replace fixed-interval retries with capped exponential backoff in the {team}"
-                    " SDK",
-                    "Limit retries to one layer of the call path to {svc}",
-                    "Set a maximum of two retries with backoff for calls into {svc}",
-                    "Adopt the shared resilience library with default backoff in {svc2}",
-                    "Randomise retry delays so that {svc} clients do not synchronise",
+                    "Replace fixed-interval retries in the {team} SDK with randomised, growing"
+                    " delays",
+                    "Space out retries from {svc} clients exponentially and add random jitter",
+                    "Make callers of {svc} wait longer after each failed attempt, with randomness"
+                    " so they do not synchronise",
+                    "Switch the {svc2} retry policy from immediate retries to capped backoff with"
+                    " jitter",
+                    "Double the delay between attempts to reach {svc} each time, starting at 100"
+                    " ms, plus jitter",
                 ],
             ),
             _f(
                 "retry-budget",
                 "Cap retries with a retry budget",
                 [
-                    "Add a retry budget of 10 percent of requests to the {svc2} client",
-                    "Enforce a token-bucket retry budget in the {team} service mesh",
-                    "Stop retrying when the retry ratio to {svc} exceeds its budget",
-                    "Track retries per caller of {svc} and alarm on amplification",
-                    "Introduce adaptive retry limits in the gateway in front of {svc}",
-                    "Publish a retry budget standard and apply it to all callers of {svc}",
+                    "Add a retry budget limiting retries to 10 percent of requests in the {svc2}"
+                    " client",
+                    "Enforce a token-bucket cap on retries in the {team} service mesh",
+                    "Stop retrying calls to {svc} once retries exceed 10 percent of traffic",
+                    "Limit the share of retried requests per caller of {svc} to a fixed ratio",
+                    "Give each client of {svc} a retry allowance and drop retries beyond it",
+                    "Cap retry amplification toward {svc} at 1.1 times the original request rate",
                 ],
             ),
             _f(
                 "circuit-breaker",
-                "Add circuit breakers and load shedding",
+                "Add a circuit breaker",
                 [
                     "Add a circuit breaker around calls from {svc2} to {svc}",
-                    "Implement load shedding in {svc} based on queue depth",
-                    "Return fast failures from {svc} when its concurrency limit is reached",
-                    "Run a game day where {svc} is made unavailable to test caller behaviour",
-                    "Add admission control to {svc} so that it rejects excess work early",
-                    "Configure the mesh outlier detection for {svc} endpoints",
+                    "Trip a breaker and fail fast in {svc2} when the {svc} error rate passes 50"
+                    " percent",
+                    "Stop calling {svc} for 30 seconds after consecutive failures, then let one"
+                    " trial request through",
+                    "Wrap the {svc} client in a circuit breaker that short-circuits requests"
+                    " while the dependency is unhealthy",
+                    "Enable circuit breaking in the {team} service mesh for traffic to {svc}",
+                    "Make {svc2} open the circuit to a failing {svc} and close it again after a"
+                    " cool-down",
                 ],
             ),
         ),
@@ -686,14 +711,18 @@ THEMES: tuple[Theme, ...] = (
         families=(
             _f(
                 "alarm-coverage-review",
-                "Review alarm coverage",
+                "Alarm on every endpoint",
                 [
                     "Add error-rate and latency alarms for every public endpoint of {svc}",
-                    "Review alarm coverage of {team} services every quarter",
-                    "Add alarm coverage to the launch checklist for new {svc} endpoints",
-                    "Keep {svc} alarm definitions in the service repository with code review",
-                    "Treat missing data as breaching for the {svc} availability alarm",
-                    "Generate default alarms for each new API of {svc} from the service definition",
+                    "Close the alarm coverage gaps so that each {svc} API has availability and"
+                    " latency alerts",
+                    "Audit {team} services and add an alarm to each endpoint that has none",
+                    "Generate default alarms for every new {svc} endpoint from the service"
+                    " definition",
+                    "Instrument all customer-facing {svc} operations with error and latency"
+                    " monitors",
+                    "Require each {svc} API to ship with alerting on failures and slowness before"
+                    " launch",
                 ],
             ),
             _f(
@@ -701,11 +730,14 @@ THEMES: tuple[Theme, ...] = (
                 "Set thresholds from customer impact",
                 [
                     "Lower the {svc} error-rate alarm threshold to 2 percent over five minutes",
-                    "Alarm per region instead of on the fleet average for {svc}",
-                    "Derive alarm thresholds for {svc} from its availability objective",
-                    "Replace static thresholds with anomaly detection on {svc} error rate",
-                    "Review thresholds of all {team} alarms against the last 90 days of data",
-                    "Add a burn-rate alarm on the {svc} availability objective",
+                    "Derive {svc} alert thresholds from its availability objective rather than"
+                    " guesswork",
+                    "Retune {team} alarm limits against the last 90 days of customer-impacting"
+                    " errors",
+                    "Set the {svc} paging threshold at the error level customers actually notice",
+                    "Tighten the trigger level of the {svc} latency alarm to p99 above 800 ms",
+                    "Recalibrate {svc} alarms to fire at a 1 percent failure rate instead of 20"
+                    " percent",
                 ],
             ),
             _f(
@@ -713,11 +745,14 @@ THEMES: tuple[Theme, ...] = (
                 "Add synthetic canaries",
                 [
                     "Add a synthetic canary that exercises the {svc} checkout path every minute",
-                    "Run synthetic probes against {svc} from every region",
-                    "Page on failed synthetic transactions for {svc}",
-                    "Test alarms monthly by injecting failures into {svc} in staging",
-                    "Add an end-to-end canary from {svc2} through {svc}",
-                    "Create a heartbeat check proving the {svc} alarm pipeline works",
+                    "Probe {svc} from every region with scripted synthetic transactions",
+                    "Run a synthetic end-to-end request from {svc2} through {svc} every minute"
+                    " and page on failure",
+                    "Simulate a customer journey against {svc} every 60 seconds with a synthetic"
+                    " monitor",
+                    "Set up a synthetic probe that calls {svc} in {region} like a customer and"
+                    " alerts when it fails",
+                    "Deploy blackbox canary probes that exercise {host} the way a real user would",
                 ],
             ),
         ),
@@ -820,23 +855,27 @@ THEMES: tuple[Theme, ...] = (
                 "Review migrations before merge",
                 [
                     "Require DBA review for every migration touching {table}",
-                    "Add a migration checklist covering locks, rewrites and run time",
-                    "Lint migrations in CI for blocking DDL such as non-concurrent index builds",
-                    "Add a migration review step to the {team} pull request template",
-                    "Flag migrations on tables above one million rows for manual review",
-                    "Publish safe migration patterns and enforce them in review",
+                    "Have a database engineer approve {svc} schema migrations before merge",
+                    "Add a locking checklist to the review of each {team} schema migration",
+                    "Route DDL pull requests for {table} to the database owners for review",
+                    "Hold risky schema migrations for manual review by the DBAs before merge",
+                    "Let no schema change to {svc} merge without a second reviewer checking its"
+                    " locking impact",
                 ],
             ),
             _f(
                 "online-migration-tooling",
                 "Use online schema change tooling",
                 [
-                    "Adopt an online schema change tool for {svc} databases",
-                    "Run migrations separately from application deployment for {svc}",
-                    "Rehearse migrations on a production-sized copy of {table}",
-                    "Schedule database changes outside peak hours with an explicit plan",
-                    "Split the {table} change into expand and contract steps",
-                    "Measure migration run time on a production snapshot before release",
+                    "Adopt an online schema change tool such as gh-ost for {svc} databases",
+                    "Run {table} alterations through pt-online-schema-change instead of a plain"
+                    " ALTER TABLE",
+                    "Apply {svc} schema changes with a non-blocking online migration tool",
+                    "Build indexes on {table} concurrently and change its columns with online"
+                    " schema change tooling",
+                    "Switch the {team} migration runner to online DDL that does not lock tables",
+                    "Perform large table changes on {svc} with shadow-table migrations that do"
+                    " not block writes",
                 ],
             ),
             _f(
@@ -844,11 +883,13 @@ THEMES: tuple[Theme, ...] = (
                 "Guard migrations with lock timeouts",
                 [
                     "Set lock_timeout and statement_timeout for all {svc} migrations",
-                    "Abort migrations that wait more than five seconds for a lock",
-                    "Alarm on lock waits above ten seconds on the {svc} database",
-                    "Make the migration runner fail fast instead of queueing behind locks",
-                    "Add a guard that refuses DDL on {table} during business hours",
-                    "Cap the number of blocked sessions before a migration is cancelled",
+                    "Abort any migration that waits more than five seconds for a lock on {table}",
+                    "Make the {team} migration runner time out quickly instead of queueing behind"
+                    " locks",
+                    "Cap lock waits of {svc} DDL at 5 seconds and retry later",
+                    "Configure a short lock timeout so that schema changes on {table} fail fast",
+                    "Cancel a migration on {svc} automatically when its lock wait exceeds 10"
+                    " seconds",
                 ],
             ),
         ),
@@ -952,35 +993,44 @@ THEMES: tuple[Theme, ...] = (
                 "Canary dependency upgrades",
                 [
                     "Require a canary stage with a one-hour bake for dependency upgrades of {svc}",
-                    "Re-enable the {svc} canary stage and make it mandatory",
-                    "Deploy library upgrades to one host per region before the fleet",
-                    "Stop the dependency bot from auto-merging into release branches",
-                    "Add automatic rollback on canary failure for {team} pipelines",
-                    "Route dependency bumps through the same staged rollout as feature code",
+                    "Deploy {dep} library upgrades to one host per region before the whole fleet",
+                    "Route library version bumps in {svc} through a canary rollout like feature"
+                    " code",
+                    "Ship new versions of third-party packages to a small canary slice of {svc}"
+                    " first",
+                    "Roll {dep} {ver_new} out to {team} hosts gradually, starting with a single"
+                    " canary",
+                    "Make the canary phase mandatory whenever {svc} picks up a new dependency"
+                    " release",
                 ],
             ),
             _f(
                 "dependency-pinning",
-                "Pin and review dependency versions",
+                "Pin dependency versions",
                 [
                     "Pin {dep} and its transitive dependencies with a lock file",
-                    "Require changelog review for major and minor upgrades of {dep}",
-                    "Batch dependency upgrades into a reviewed weekly release for {svc}",
-                    "Track upstream breaking changes for libraries used by {team}",
-                    "Add an owner for each critical third-party library in {svc}",
+                    "Lock the {svc} build to exact dependency versions instead of version ranges",
+                    "Pin {dep} at {ver_old} in {svc} until an upgrade is planned",
                     "Block unpinned dependency ranges in the {svc} build",
+                    "Commit a lockfile for {team} services so that dependency versions change"
+                    " only on purpose",
+                    "Stop using floating version specifiers for third-party libraries in {svc}",
                 ],
             ),
             _f(
                 "dependency-compat-tests",
                 "Test dependency compatibility",
                 [
-                    "Add integration tests of {svc} against a real {svc2} instance",
-                    "Run contract tests for {dep} behaviour that {svc} relies on",
-                    "Stop mocking {dep} in the {svc} integration suite",
-                    "Test serialisation compatibility between old and new versions of {dep}",
-                    "Add a pre-release environment that mirrors production dependencies",
-                    "Exercise {svc} start-up with upgraded dependencies in CI",
+                    "Add integration tests of {svc} against the upgraded {dep} before release",
+                    "Run contract tests for the {dep} behaviour that {svc} relies on",
+                    "Test {svc} against new library versions in CI before a dependency upgrade"
+                    " merges",
+                    "Check that {dep} {ver_new} is still compatible with the messages {svc2}"
+                    " expects",
+                    "Build a compatibility test suite that runs whenever a {svc} dependency"
+                    " changes",
+                    "Verify third-party library upgrades against a real {svc2} instance in the"
+                    " test pipeline",
                 ],
             ),
         ),
@@ -1082,35 +1132,43 @@ THEMES: tuple[Theme, ...] = (
                 "Automate the manual procedure",
                 [
                     "Automate the {svc} host drain procedure end to end",
-                    "Replace the manual failover runbook for {svc} with a workflow tool",
-                    "Convert the {n}-step maintenance runbook into a single audited job",
-                    "Generate maintenance targets from the inventory instead of typed patterns",
-                    "Schedule the quarterly {svc} maintenance as an automated pipeline",
-                    "Retire the hand-run cluster commands in favour of a self-service API",
+                    "Replace the manual {svc} failover steps with an automated workflow",
+                    "Turn the {n}-step manual maintenance procedure into a single automated job",
+                    "Script the {team} cluster maintenance so that nobody types commands by hand",
+                    "Convert the hand-run {svc} operation into a self-service automation",
+                    "Stop doing the {svc} maintenance manually and run it as a scheduled"
+                    " automated pipeline",
                 ],
             ),
             _f(
                 "ops-tool-guardrails",
                 "Add guard rails to operational tools",
                 [
-                    "Limit any single drain command to 10 percent of {svc} capacity",
-                    "Add a dry-run mode showing affected hosts before maintenance commands run",
-                    "Require typed confirmation of the cluster name for production operations",
-                    "Block maintenance commands that would leave {svc} below minimum capacity",
-                    "Add a production safety check to the {team} operations CLI",
-                    "Validate host patterns against the intended cluster before execution",
+                    "Limit any single drain command in the ops tool to 10 percent of {svc}"
+                    " capacity",
+                    "Make the operations CLI refuse commands that would leave {svc} below minimum"
+                    " capacity",
+                    "Add a blast-radius limit to the {team} ops tool so that one command cannot"
+                    " take out a cluster",
+                    "Have the maintenance tooling reject commands that target too many {svc}"
+                    " hosts at once",
+                    "Cap how many {svc} instances a single operator command can act on",
+                    "Add a safety guard to the ops CLI that blocks commands affecting more than"
+                    " one cluster",
                 ],
             ),
             _f(
                 "runbook-review",
                 "Keep runbooks reviewed and current",
                 [
-                    "Review the {svc} maintenance runbook after every naming or topology change",
-                    "Add a two-person check for the remaining manual steps on {svc}",
-                    "Add risky manual procedures to the monthly operations review",
-                    "Test the {svc} runbook in staging every quarter",
-                    "Assign an owner and review date to every {team} runbook",
-                    "Rewrite the {svc} runbook with explicit verification after each step",
+                    "Review the {svc} runbook every quarter and after every topology change",
+                    "Assign an owner and a periodic review date to every {team} runbook",
+                    "Re-validate the {svc} operational procedures each quarter and fix stale steps",
+                    "Keep the {svc} runbook current by checking it against the live setup twice a"
+                    " year",
+                    "Put the {team} runbooks on a quarterly freshness review",
+                    "Schedule periodic reviews of the {svc} playbook so that outdated steps are"
+                    " caught",
                 ],
             ),
         ),
@@ -1207,36 +1265,42 @@ THEMES: tuple[Theme, ...] = (
                 "safe-flag-defaults",
                 "Make flags fail safe",
                 [
-                    "Set the code default of {flag} to off and audit other {svc} flags",
-                    "Make flag clients fail closed when the flag service is unreachable",
-                    "Add a lint rule rejecting flags whose default enables unreleased code",
-                    "Cache last known flag values in {svc} instead of falling back to defaults",
-                    "Review default values of all {team} feature flags",
-                    "Test {svc} behaviour with the flag service unavailable",
+                    "Set the default value of the {flag} feature flag to off in {svc}",
+                    "Make {svc} feature flags default to off when the flag service is unreachable",
+                    "Change the fallback of {flag} to the old code path when the flag value"
+                    " cannot be read",
+                    "Have feature flag clients in {team} services fail safe to disabled",
+                    "Default every {svc} feature toggle to off so that an unreadable flag never"
+                    " enables new code",
+                    "Flip the built-in default of {flag} to disabled so that outages of the flag"
+                    " service are harmless",
                 ],
             ),
             _f(
                 "flag-change-review",
                 "Review flag changes like deployments",
                 [
-                    "Require review and staged rollout for flag changes in {svc}",
-                    "Block flag deletion while code still references the flag",
-                    "Log every flag change with an owner and a rollback plan",
-                    "Roll out flag changes by percentage with automatic halt on errors",
-                    "Add flag removals to the {team} change calendar",
-                    "Treat flag changes to {svc} as production changes with approval",
+                    "Require review and approval for every feature flag change in {svc}",
+                    "Treat toggling {flag} as a production change that needs a second approver",
+                    "Send {team} feature flag edits through change review before they go live",
+                    "Add a peer approval step before anyone flips a production feature flag for"
+                    " {svc}",
+                    "Gate feature flag updates in {region} behind the same review as a deploy",
+                    "Have a second engineer approve each {svc} flag change along with its"
+                    " rollback plan",
                 ],
             ),
             _f(
                 "flag-lifecycle",
-                "Manage the flag lifecycle",
+                "Remove stale flags",
                 [
-                    "Publish a feature flag standard covering defaults, owners and expiry",
-                    "Add an expiry date and owner to each flag in {svc}",
-                    "Remove stale flags from {svc} every quarter",
-                    "Alarm when flag evaluation falls back to defaults in {region}",
-                    "Document the failure behaviour of every {team} flag",
-                    "Add flag inventory checks to the release checklist",
+                    "Remove stale feature flags from {svc} every quarter",
+                    "Give each {team} feature flag an expiry date and delete it once that passes",
+                    "Clean up feature toggles in {svc} that have been fully rolled out for 30 days",
+                    "Delete {flag} and other dead feature flags from the {svc} codebase once"
+                    " fully launched",
+                    "Add a CI check that fails when a feature flag outlives its removal date",
+                    "Schedule regular removal of obsolete feature switches in {svc}",
                 ],
             ),
         ),
@@ -1334,37 +1398,44 @@ THEMES: tuple[Theme, ...] = (
                 "dns-as-code",
                 "Manage DNS as reviewed code",
                 [
-                    "Move the {svc} zone into infrastructure as code with review",
-                    "Require a plan diff for every DNS change in {team} zones",
-                    "Remove console write access to production DNS zones",
-                    "Add automated tests for records of {svc}",
-                    "Manage {record} through the reviewed DNS repository",
-                    "Require approval from the service owner for changes to {record}",
+                    "Move the {svc} DNS zone into infrastructure as code with review",
+                    "Manage {record} as code in the reviewed DNS repository",
+                    "Define {team} DNS records in Terraform instead of editing them in the console",
+                    "Keep all production DNS records in version control and change them by pull"
+                    " request",
+                    "Edit {record} only through reviewed DNS code in Git",
+                    "Replace hand edits of {svc} DNS entries with declarative code applied by CI",
                 ],
             ),
             _f(
                 "dns-change-validation",
                 "Validate DNS changes",
                 [
-                    "Resolve {record} from several regions after each change and roll back on"
+                    "Resolve {record} from several regions after each DNS change and roll back on"
                     " mismatch",
-                    "Check that new DNS targets pass health checks before switching",
-                    "Add a synthetic check that resolves {record} every minute",
-                    "Compare zone contents before and after changes automatically",
-                    "Alarm on NXDOMAIN rates for {svc} names",
-                    "Add a post-change verification step to the DNS cutover checklist",
+                    "Check that a new DNS target is healthy before switching the record to it",
+                    "Verify {svc} DNS resolution automatically after every record update",
+                    "Add a post-change DNS lookup of {record} that compares answers with the"
+                    " intended target",
+                    "Test that {record} resolves correctly from {region} before closing a DNS"
+                    " change",
+                    "Run automated DNS queries after each {svc} zone edit to confirm the answers"
+                    " are right",
                 ],
             ),
             _f(
                 "dns-ttl-planning",
-                "Plan TTLs for cutovers",
+                "Lower TTLs before cutovers",
                 [
-                    "Lower TTLs to {ttl_new} seconds a day before DNS cutovers",
-                    "Add TTL planning to the migration checklist for {svc}",
-                    "Set a maximum TTL of 300 seconds for service records",
-                    "Document the rollback time implied by each record's TTL",
-                    "Review TTLs of all {team} records",
-                    "Make TTL reduction an automated pre-step of record changes",
+                    "Lower DNS TTLs to {ttl_new} seconds a day before a cutover",
+                    "Reduce the TTL of {record} ahead of any migration",
+                    "Cut the time-to-live of {svc} records to {ttl_new} s at least 24 hours"
+                    " before a switch",
+                    "Drop the TTL of {record} from {ttl_old} to {ttl_new} seconds before changing"
+                    " its target",
+                    "Shorten record TTLs on {team} names before a cutover so that rollback"
+                    " propagates quickly",
+                    "Make TTL reduction an automated pre-step of {svc} DNS cutovers",
                 ],
             ),
         ),
@@ -1464,34 +1535,37 @@ THEMES: tuple[Theme, ...] = (
                 [
                     "Run a monthly restore drill for the {svc} database",
                     "Restore a random {svc} backup into an isolated account every week",
-                    "Measure actual restore time of {table} and compare it with the objective",
-                    "Add a quarterly disaster recovery game day for {team}",
-                    "Schedule and track restore tests for every {team} datastore",
-                    "Exercise the full {svc} recovery runbook twice a year",
+                    "Practise full recovery of {table} from backup every quarter",
+                    "Hold a disaster recovery game day for {team} where data is brought back from"
+                    " snapshots",
+                    "Rehearse bringing {svc} back from its latest snapshot twice a year",
+                    "Schedule recurring test recoveries of every {team} datastore",
                 ],
             ),
             _f(
                 "backup-verification",
                 "Verify backups automatically",
                 [
-                    "Verify every {svc} backup by restoring and checksumming a sample",
+                    "Verify every {svc} backup automatically with checksums after it is written",
                     "Alarm when any {svc} table is missing from the backup set",
-                    "Check backup decryption with the current key after every rotation",
-                    "Monitor backup age and restorability for {table}",
-                    "Add automated coverage checks that compare the backup set with the schema",
-                    "Report restore test results on the {team} ops dashboard",
+                    "Validate that each nightly snapshot of {table} is complete and decryptable",
+                    "Add an automated integrity check to the {team} backup job",
+                    "Compare the backup set with the live schema daily and alert on gaps",
+                    "Check age and completeness of {svc} backups and page if a snapshot fails"
+                    " verification",
                 ],
             ),
             _f(
                 "recovery-runbook",
                 "Maintain the recovery runbook",
                 [
-                    "Rewrite the {svc} recovery runbook using current tooling",
-                    "Assign an owner for end-to-end recovery of {svc}",
-                    "Pin and package the restore tooling alongside the backups",
-                    "Document recovery objectives for {svc} based on measured restores",
-                    "Review the recovery runbook after each schema change of {table}",
-                    "Add recovery readiness to the operational readiness review",
+                    "Rewrite the {svc} data recovery runbook using current tooling",
+                    "Document a step-by-step procedure for recovering {svc} data",
+                    "Write down the exact commands and keys needed to rebuild {table} after data"
+                    " loss",
+                    "Update the {team} disaster recovery documentation to match current tooling",
+                    "Publish an up-to-date recovery runbook for {svc} on the on-call wiki",
+                    "Bring the written {svc} recovery playbook up to date and name an owner for it",
                 ],
             ),
         ),
@@ -1589,11 +1663,13 @@ THEMES: tuple[Theme, ...] = (
                 "Rotate with an overlap window",
                 [
                     "Keep old and new credentials valid together for {days} days during rotation",
-                    "Make {secret} rotation two-phase: add new, migrate, then revoke old",
-                    "Publish new signing keys to verifiers before using them to sign",
-                    "Delay revocation until no client of {svc} uses the old credential",
-                    "Monitor use of the old credential and revoke only at zero",
-                    "Change the rotation job to support two active passwords for {svc}",
+                    "Make rotation of {secret} two-phase: add the new one, migrate clients, then"
+                    " revoke the old",
+                    "Delay revocation of the previous {svc} key until no client still uses it",
+                    "Support two active passwords for {svc} while consumers switch over",
+                    "Overlap the validity of outgoing and incoming {team} secrets during each"
+                    " rollover",
+                    "Stop revoking the old {svc} credential at the moment the new one is issued",
                 ],
             ),
             _f(
@@ -1601,11 +1677,13 @@ THEMES: tuple[Theme, ...] = (
                 "Reload secrets without restarts",
                 [
                     "Make {svc2} reload secrets from the secret store without a restart",
-                    "Refresh the credential and retry once on authentication failure in {svc2}",
-                    "Shorten the secret cache in {svc} clients to five minutes",
-                    "Adopt the secrets agent sidecar for {team} services",
-                    "Test secret reload in staging for every consumer of {secret}",
-                    "Remove credentials read only at start-up from {svc2}",
+                    "Refresh credentials in {svc2} at runtime instead of reading them only at"
+                    " start-up",
+                    "Re-fetch {secret} and retry once when authentication fails",
+                    "Adopt the secrets agent sidecar so that {team} services pick up new"
+                    " credentials live",
+                    "Watch the vault path of {secret} and hot-swap it in {svc2}",
+                    "Let {svc} reload rotated keys on the fly without restarting",
                 ],
             ),
             _f(
@@ -1613,11 +1691,11 @@ THEMES: tuple[Theme, ...] = (
                 "Inventory secret consumers",
                 [
                     "Build an inventory of consumers for each {team} secret",
-                    "Record the consumers of {secret} in the secret store metadata",
-                    "Notify all consumers automatically before a rotation",
-                    "Add a rotation rehearsal in staging with every registered consumer",
-                    "Require a rollout plan for rotations of shared credentials",
-                    "Document owners and consumers of every credential used by {svc}",
+                    "Record which services use {secret} in the secret store metadata",
+                    "List every client of the {svc} credentials together with its owner",
+                    "Track who depends on each shared credential of {team} in a registry",
+                    "Map the consumers of {secret} in a catalogue that rotations consult",
+                    "Keep a catalogue of the applications that read each {svc} secret",
                 ],
             ),
         ),
@@ -1942,10 +2020,10 @@ ONEOFF_GENERIC_FAMILIES: tuple[Family, ...] = (
         [
             "Add a runbook entry for diagnosing this failure in {svc}",
             "Document detection and mitigation steps for this case in the {svc} runbook",
-            "Extend the {team} runbook with the recovery steps used here",
-            "Write an on-call guide for this failure mode of {svc}",
-            "Add this scenario to the {svc} troubleshooting page",
-            "Record the mitigation commands for {svc} in the team runbook",
+            "Write up how on-call mitigated this incident in the {team} runbook",
+            "Record the commands that mitigated this incident on the {svc} troubleshooting page",
+            "Extend the {svc} playbook with how to recognise and fix this failure",
+            "Capture this failure scenario and its fix in the {team} on-call guide",
         ],
     ),
     _f(
@@ -1953,11 +2031,12 @@ ONEOFF_GENERIC_FAMILIES: tuple[Family, ...] = (
         "Add a regression test",
         [
             "Add a regression test for this condition to the {svc} suite",
-            "Add an integration test reproducing this failure in {svc}",
-            "Cover this case in the {svc} pre-release test plan",
-            "Add a test fixture for this scenario to the {svc} pipeline",
-            "Reproduce the failure in staging and keep it as an automated test",
-            "Add a chaos experiment for this scenario to the {team} game day",
+            "Reproduce this failure in an automated regression test for {svc}",
+            "Cover this bug with a test case in the {svc} CI pipeline",
+            "Write a test that fails if the scenario of this incident recurs in {svc}",
+            "Add a test fixture reproducing this failure to the {svc} pipeline",
+            "Turn the staging reproduction of this incident into a permanent test in the {team}"
+            " suite",
         ],
     ),
 )
