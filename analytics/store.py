@@ -156,9 +156,7 @@ def put_document(
 
 def load_coes(conn: sqlite3.Connection) -> list[COE]:
     """Every stored record, ordered by date then id (undated last)."""
-    rows = conn.execute(
-        "SELECT record FROM coes ORDER BY date IS NULL, date, id"
-    ).fetchall()
+    rows = conn.execute("SELECT record FROM coes ORDER BY date IS NULL, date, id").fetchall()
     return [COE.from_dict(json.loads(r[0])) for r in rows]
 
 

@@ -1,0 +1,377 @@
+"""What the dashboard reads: one :class:`Snapshot` per analysis run, built once and shared.
+
+Every page reads the store through :func:`current`, which asks the store for its latest run
+(one indexed SQL query) and rebuilds the snapshot only when ``coe analyze`` has written a new
+run. So a new analysis shows up on the next request without a restart, and nothing is re-read
+or re-computed per request. Heavy derived objects (causal graph, precedent index, follow-through)
+are built lazily, at most once per run, and only when a page needs them.
+
+The analytics modules written alongside the dashboard (causal graph, follow-through, precedent
+search, lint) are imported on first use; when one is missing its accessor returns ``None`` and
+the page shows a "not available" note instead of failing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from analytics.analysis import ROOT_CAUSE, WHY, Analysis, Cluster, Statement, latest_run
+from analytics.analysis import load_analysis as _load_analysis
+from analytics.record import COE
+from analytics.scores import quarter, theme_stats
+from analytics.store import load_coes, open_store, raw_document
+
+SEVERITIES = ("Sev1", "Sev2", "Sev3", "Sev4", "Sev5")
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The global filters every page applies: a quarter range, services, teams, severities.
+
+    Empty tuples mean "all"; ``None`` bounds mean "open-ended".
+    """
+
+    quarter_from: str | None = None
+    quarter_to: str | None = None
+    services: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+    severities: tuple[str, ...] = ()
+
+    @classmethod
+    def from_store(cls, data: dict | None) -> Filters:
+        """Rebuild from the app-level ``dcc.Store`` value (JSON-ready dict)."""
+        data = data or {}
+        return cls(
+            quarter_from=data.get("quarter_from"),
+            quarter_to=data.get("quarter_to"),
+            services=tuple(sorted(data.get("services") or ())),
+            teams=tuple(sorted(data.get("teams") or ())),
+            severities=tuple(sorted(data.get("severities") or ())),
+        )
+
+    def to_store(self) -> dict:
+        return {
+            "quarter_from": self.quarter_from,
+            "quarter_to": self.quarter_to,
+            "services": list(self.services),
+            "teams": list(self.teams),
+            "severities": list(self.severities),
+        }
+
+    def keeps(self, coe: COE) -> bool:
+        """Whether one COE passes every filter (undated COEs pass an open date range only)."""
+        q = quarter(coe.date)
+        if self.quarter_from and (q is None or q < self.quarter_from):
+            return False
+        if self.quarter_to and (q is None or q > self.quarter_to):
+            return False
+        if self.services and not set(coe.services) & set(self.services):
+            return False
+        if self.teams and (coe.team or UNKNOWN) not in self.teams:
+            return False
+        return not (self.severities and (coe.severity or UNKNOWN) not in self.severities)
+
+
+def _optional(module: str) -> Any | None:
+    """Import an analytics module that may not exist yet; ``None`` when it does not."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        return None
+
+
+@dataclass
+class Snapshot:
+    """Everything the pages read for one analysis run. Built once per run; treat as read-only."""
+
+    store_path: str
+    analysis: Analysis | None
+    coes: list[COE]
+    lint_rows: dict[str, tuple[int, list[dict]]] = field(default_factory=dict)
+    _cache: dict = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def run(self) -> int | None:
+        return self.analysis.run if self.analysis else None
+
+    @cached_property
+    def coe_by_id(self) -> dict[str, COE]:
+        return {c.id: c for c in self.coes}
+
+    @cached_property
+    def quarters(self) -> list[str]:
+        return sorted({q for q in (quarter(c.date) for c in self.coes) if q})
+
+    @cached_property
+    def services(self) -> list[str]:
+        return sorted({s for c in self.coes for s in c.services})
+
+    @cached_property
+    def teams(self) -> list[str]:
+        return sorted({c.team or UNKNOWN for c in self.coes})
+
+    @cached_property
+    def severities(self) -> list[str]:
+        found = {c.severity or UNKNOWN for c in self.coes}
+        return [s for s in SEVERITIES if s in found] + sorted(found - set(SEVERITIES))
+
+    @cached_property
+    def themes(self) -> dict[str, Cluster]:
+        return {t.id: t for t in self.analysis.themes} if self.analysis else {}
+
+    @cached_property
+    def statements_by_coe(self) -> dict[str, list[Statement]]:
+        out: dict[str, list[Statement]] = {}
+        for s in self.analysis.statements if self.analysis else ():
+            out.setdefault(s.coe, []).append(s)
+        return out
+
+    @cached_property
+    def map_points(self) -> dict:
+        """:func:`dashboard.figures.map_points` of this run, built once."""
+        from dashboard.figures import map_points
+
+        return map_points(self.analysis) if self.analysis else {}
+
+    @cached_property
+    def theme_of_statement(self) -> dict[str, str]:
+        return {
+            s.id: s.cluster
+            for s in (self.analysis.statements if self.analysis else ())
+            if s.kind == ROOT_CAUSE and s.cluster
+        }
+
+    def _memo(self, key: tuple, build):
+        """A small per-run memo for derived values keyed by their inputs (e.g. the filters)."""
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        value = build()
+        with self._lock:
+            if len(self._cache) > 256:
+                self._cache.clear()
+            self._cache[key] = value
+        return value
+
+    def filtered(self, filters: Filters) -> list[COE]:
+        """The COEs that pass the filters, in date order."""
+        if filters == Filters():
+            return self.coes
+        return self._memo(("coes", filters), lambda: [c for c in self.coes if filters.keeps(c)])
+
+    def theme_rows(self, filters: Filters = Filters()) -> list[dict]:
+        """:func:`analytics.scores.theme_stats` over the filtered COEs, themes without any left out."""
+        if self.analysis is None:
+            return []
+
+        def build():
+            rows = theme_stats(self.analysis, self.filtered(filters))
+            return [r for r in rows if r["coe_count"]]
+
+        return self._memo(("themes", filters), build)
+
+    def systemic_share(self, filters: Filters = Filters()) -> float:
+        """Share of the filtered COEs whose theme is systemic."""
+        coes = self.filtered(filters)
+        if not coes or self.analysis is None:
+            return 0.0
+        systemic = {r["id"] for r in self.theme_rows(filters) if r["systemic"]}
+        theme = self.analysis.coe_theme
+        return sum(theme.get(c.id) in systemic for c in coes) / len(coes)
+
+    # --- pieces built by the other analytics modules, once per run -----------------------
+
+    def lint(self, coe_id: str) -> tuple[int, list[dict]] | None:
+        """(quality score, findings as dicts) for a stored COE; ``None`` without a linter."""
+        if coe_id in self.lint_rows:
+            return self.lint_rows[coe_id]
+        coe = self.coe_by_id.get(coe_id)
+        lint = _optional("analytics.lint")
+        if coe is None or lint is None:
+            return None
+        findings = lint.lint_coe(coe, self.raw_text(coe_id))
+        return lint.quality_score(findings), [f.to_dict() for f in findings]
+
+    def raw_text(self, coe_id: str) -> str | None:
+        """The source text of a COE's document, read from the store on demand."""
+        coe = self.coe_by_id.get(coe_id)
+        if coe is None:
+            return None
+        conn = _connection(self.store_path)
+        raw = raw_document(conn, coe.source.path)
+        return raw.decode("utf-8", errors="replace") if raw is not None else None
+
+    @cached_property
+    def repeats(self) -> dict[str, dict] | None:
+        """COE id -> repeat-despite-action evidence over the whole corpus, or ``None``."""
+        module = _optional("analytics.followthrough")
+        if module is None or self.analysis is None:
+            return None
+        return module.repeats_despite_action(self.coes, self.analysis.coe_theme)
+
+    def theme_followthrough(self, theme_id: str, filters: Filters = Filters()) -> dict | None:
+        """One theme's action follow-through over its filtered COEs, or ``None``."""
+        module = _optional("analytics.followthrough")
+        if module is None or self.analysis is None:
+            return None
+
+        def build():
+            theme = self.analysis.coe_theme
+            members = [c for c in self.filtered(filters) if theme.get(c.id) == theme_id]
+            rows = module.follow_through(self.analysis, members)
+            return rows[0] if rows else None
+
+        return self._memo(("followthrough", theme_id, filters), build)
+
+    @cached_property
+    def causal(self) -> Any | None:
+        """The theme-level causal graph (a networkx DiGraph), or ``None``."""
+        module = _optional("analytics.causal")
+        if module is None or self.analysis is None:
+            return None
+        return build_causal(module, self.analysis, self.coes)
+
+    @cached_property
+    def precedents(self) -> Any | None:
+        """The precedent search index, or ``None``."""
+        module = _optional("analytics.search")
+        if module is None or self.analysis is None:
+            return None
+        return build_precedent_index(module, self.analysis, self.coes, self.store_path)
+
+    def warm(self) -> None:
+        """Build the heavy per-run pieces now (server start-up) rather than on a first click."""
+        for name in ("coe_by_id", "quarters", "map_points", "repeats", "causal", "precedents"):
+            getattr(self, name)
+        self.theme_rows()
+
+    def why_chains(self, coe: COE) -> list[list[str]]:
+        """Each root-to-leaf path of a COE's why tree, as the answers along it."""
+        children: dict[str | None, list[str]] = {}
+        by_id = {w.id: w for w in coe.whys}
+        for w in coe.whys:
+            parent = w.parent if w.parent in by_id else None
+            children.setdefault(parent, []).append(w.id)
+        chains: list[list[str]] = []
+
+        def walk(node: str, path: list[str]) -> None:
+            path = [*path, by_id[node].answer or by_id[node].question or ""]
+            if not children.get(node):
+                chains.append(path)
+            for child in children.get(node, ()):
+                walk(child, path)
+
+        for root in children.get(None, ()):
+            walk(root, [])
+        return chains
+
+
+# --- adapters to the analytics modules ---------------------------------------------------
+# Kept here so each page calls one stable accessor whatever the modules' exact signatures.
+
+
+def build_causal(module: Any, analysis: Analysis, coes: Sequence[COE]) -> Any:
+    return module.causal_graph(analysis, coes)
+
+
+def build_precedent_index(module: Any, analysis: Analysis, coes: Sequence[COE], store: str) -> Any:
+    conn = _connection(store)
+    return module.build_index(conn, analysis, cache=module.index_cache_path(conn))
+
+
+# --- the source: store path -> snapshot of its latest run ---------------------------------
+
+_local = threading.local()
+
+
+def _connection(store_path: str) -> sqlite3.Connection:
+    """One connection per thread and store: sqlite3 connections must stay on their thread."""
+    conns = getattr(_local, "conns", None)
+    if conns is None:
+        conns = _local.conns = {}
+    if store_path not in conns:
+        conns[store_path] = open_store(store_path)
+    return conns[store_path]
+
+
+def _read_lint(conn: sqlite3.Connection) -> dict[str, tuple[int, list[dict]]]:
+    try:
+        rows = conn.execute("SELECT coe_id, score, findings FROM lint").fetchall()
+    except sqlite3.OperationalError:
+        return {}
+    return {r[0]: (int(r[1]), json.loads(r[2])) for r in rows}
+
+
+def load_snapshot(store_path: str | os.PathLike) -> Snapshot:
+    """Read the store's latest analysis and its COEs into a fresh snapshot."""
+    path = os.fspath(store_path)
+    conn = _connection(path)
+    return Snapshot(
+        store_path=path,
+        analysis=_load_analysis(conn),
+        coes=load_coes(conn),
+        lint_rows=_read_lint(conn),
+    )
+
+
+class DataSource:
+    """A store path and the snapshot of its latest run, rebuilt when the run changes.
+
+    Parameters
+    ----------
+    store_path : path
+        The coegraph store the dashboard reads.
+    """
+
+    def __init__(self, store_path: str | os.PathLike) -> None:
+        self.store_path = os.fspath(Path(store_path))
+        self._snapshot: Snapshot | None = None
+        self._key: object = object()
+        self._lock = threading.Lock()
+        self.loads = 0  # how many snapshots were built; tests hold the cache to this
+
+    def current(self) -> Snapshot:
+        """The snapshot of the latest run; rebuilt only when ``coe analyze`` wrote a new one."""
+        conn = _connection(self.store_path)
+        key = (latest_run(conn), conn.execute("SELECT count(*) FROM coes").fetchone()[0])
+        if self._snapshot is not None and key == self._key:
+            return self._snapshot
+        with self._lock:
+            if self._snapshot is None or key != self._key:
+                self._snapshot = load_snapshot(self.store_path)
+                self._key = key
+                self.loads += 1
+        return self._snapshot
+
+
+_SOURCE: DataSource | None = None
+
+
+def configure(store_path: str | os.PathLike) -> DataSource:
+    """Point the dashboard at a store (one store per process: the pages share this source)."""
+    global _SOURCE
+    _SOURCE = DataSource(store_path)
+    return _SOURCE
+
+
+def current() -> Snapshot:
+    """The snapshot the pages read; :func:`configure` must have been called."""
+    if _SOURCE is None:
+        raise RuntimeError("dashboard data source not configured: call create_app(store_path)")
+    return _SOURCE.current()
+
+
+def why_statements(snapshot: Snapshot, coe_id: str) -> list[Statement]:
+    """A COE's why-step statements in record order."""
+    return [s for s in snapshot.statements_by_coe.get(coe_id, ()) if s.kind == WHY]

@@ -1,0 +1,597 @@
+"""Pure figure and table builders: analytics results in, plotly figures / plain rows out.
+
+Nothing here reads the store or knows about Dash callbacks, so every builder is tested through
+``fig.to_dict()`` on literal inputs.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from html import escape
+
+import numpy as np
+import plotly.graph_objects as go
+
+from analytics.analysis import Analysis
+from analytics.record import COE
+from analytics.scores import quarter, quarter_range
+
+# One palette for the whole app (matches assets/style.css).
+INK = "#1f2933"
+MUTED = "#7b8794"
+GRID = "#e4e7eb"
+ACCENT = "#2563eb"
+SEVERITY_COLOURS = {
+    "Sev1": "#b91c1c",
+    "Sev2": "#ea580c",
+    "Sev3": "#d97706",
+    "Sev4": "#65a30d",
+    "Sev5": "#0891b2",
+    "unknown": "#9aa5b1",
+}
+THEME_COLOURS = (
+    "#2563eb",
+    "#db2777",
+    "#059669",
+    "#d97706",
+    "#7c3aed",
+    "#0891b2",
+    "#dc2626",
+    "#4d7c0f",
+    "#c026d3",
+    "#0f766e",
+)
+FONT = "Inter, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
+
+
+def short(text: str, limit: int = 42) -> str:
+    """Cut a label to ``limit`` characters with an ellipsis, for axis ticks.
+
+    >>> short("a very long theme label indeed", 12)
+    'a very long…'
+    """
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def theme_name(row: dict) -> str:
+    """``"T04 · demand / fleet size"``: the id keeps two themes with similar labels apart."""
+    return f"{row['id']} · {row['label']}"
+
+
+def _axis(**extra) -> dict:
+    return {"gridcolor": GRID, "linecolor": GRID, "zeroline": False, "automargin": True, **extra}
+
+
+def _figure(traces: list[dict], *, height: int, xaxis=None, yaxis=None, **layout) -> go.Figure:
+    """A figure from plain trace and layout dicts.
+
+    Built in one constructor call on purpose: plotly's ``update_*`` helpers and built-in
+    templates cost tens of milliseconds per figure, most of a callback's budget at 10k COEs.
+    """
+    base = {
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+        "font": {"family": FONT, "size": 12, "color": INK},
+        "hoverlabel": {"font": {"family": FONT, "size": 12}},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "colorway": list(THEME_COLOURS),
+        "xaxis": _axis(**(xaxis or {})),
+        "yaxis": _axis(**(yaxis or {})),
+    }
+    return go.Figure(data=traces, layout={**base, **layout})
+
+
+def empty_figure(message: str, height: int = 300) -> go.Figure:
+    """A blank figure that says why it is blank (no data after filtering, say)."""
+    return _figure(
+        [],
+        height=height,
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        annotations=[
+            {
+                "text": message,
+                "showarrow": False,
+                "font": {"size": 14, "color": MUTED},
+                "x": 0.5,
+                "y": 0.5,
+                "xref": "paper",
+                "yref": "paper",
+            }
+        ],
+    )
+
+
+# --- overview ---------------------------------------------------------------------------
+
+
+def headline(coes: Sequence[COE], theme_rows: Sequence[dict], systemic_share: float) -> dict:
+    """The overview's headline numbers for the filtered COEs."""
+    return {
+        "coes": len(coes),
+        "services": len({s for c in coes for s in c.services}),
+        "themes": len(theme_rows),
+        "systemic_themes": sum(r["systemic"] for r in theme_rows),
+        "systemic_share": systemic_share,
+    }
+
+
+def systemic_themes_figure(rows: Sequence[dict], top: int = 12) -> go.Figure:
+    """Horizontal bars of the most systemic themes: COE count, coloured by breadth.
+
+    Bars are ordered by systemic score (rows come most systemic first); the bar's length is
+    the COE count and its colour the number of services, so count x breadth reads at a glance.
+    """
+    rows = list(rows)[:top]
+    if not rows:
+        return empty_figure("No themes for these filters")
+    rows = rows[::-1]  # plotly draws the first category at the bottom
+    breadth = [len(r["services"]) for r in rows]
+    bar = {
+        "type": "bar",
+        "x": [r["coe_count"] for r in rows],
+        "y": [_esc(short(theme_name(r), 48)) for r in rows],
+        "orientation": "h",
+        "marker": {
+            "color": breadth,
+            "colorscale": [[0, "#bfdbfe"], [1, "#1d4ed8"]],
+            "cmin": 0,
+            "cmax": max(breadth) or 1,
+            "colorbar": {"title": {"text": "services"}, "thickness": 10, "len": 0.8},
+        },
+        "text": [f"{r['coe_count']} COEs · {len(r['services'])} svc" for r in rows],
+        "textposition": "auto",
+        "customdata": [[r["id"], _esc(r["label"]), r["score"], r["trend"]] for r in rows],
+        "hovertemplate": (
+            "<b>%{customdata[0]}</b> %{customdata[1]}<br>%{x} COEs · %{marker.color} services"
+            "<br>score %{customdata[2]} · %{customdata[3]}<extra></extra>"
+        ),
+    }
+    return _figure([bar], height=max(260, 30 * len(rows) + 60), xaxis={"title": {"text": "COEs"}})
+
+
+def theme_quarter_heatmap(rows: Sequence[dict], quarters: Sequence[str], top: int = 15):
+    """COEs per quarter for the most systemic themes (rows), over the given quarters."""
+    rows = list(rows)[:top]
+    if not rows or not quarters:
+        return empty_figure("No themes for these filters")
+    z = [[r["quarters"].get(q, 0) for q in quarters] for r in rows]
+    heat = {
+        "type": "heatmap",
+        "z": z,
+        "x": list(quarters),
+        "y": [_esc(short(theme_name(r), 40)) for r in rows],
+        "colorscale": [[0, "#f8fafc"], [0.001, "#dbeafe"], [1, "#1e3a8a"]],
+        "xgap": 2,
+        "ygap": 2,
+        "colorbar": {"title": {"text": "COEs"}, "thickness": 10},
+        "hovertemplate": "%{y}<br>%{x}: %{z} COEs<extra></extra>",
+    }
+    return _figure(
+        [heat],
+        height=max(260, 24 * len(rows) + 90),
+        xaxis={"showgrid": False, "type": "category", "tickangle": -45},
+        yaxis={"autorange": "reversed", "showgrid": False},
+    )
+
+
+def severity_mix_figure(coes: Iterable[COE], quarters: Sequence[str] | None = None):
+    """Stacked bars of COEs per quarter by severity."""
+    counts: Counter = Counter()
+    for c in coes:
+        q = quarter(c.date)
+        if q:
+            counts[(q, c.severity or "unknown")] += 1
+    if not counts:
+        return empty_figure("No dated COEs for these filters")
+    seen = sorted({q for q, _ in counts})
+    quarters = list(quarters) if quarters else quarter_range(seen[0], seen[-1])
+    severities = [s for s in SEVERITY_COLOURS if any(k[1] == s for k in counts)]
+    severities += sorted({k[1] for k in counts} - set(severities))
+    bars = [
+        {
+            "type": "bar",
+            "name": _esc(sev),
+            "x": quarters,
+            "y": [counts.get((q, sev), 0) for q in quarters],
+            "marker": {"color": SEVERITY_COLOURS.get(sev, MUTED)},
+            "hovertemplate": f"{_esc(sev)}<br>%{{x}}: %{{y}} COEs<extra></extra>",
+        }
+        for sev in severities
+    ]
+    return _figure(
+        bars,
+        height=320,
+        xaxis={"type": "category", "tickangle": -45},
+        yaxis={"title": {"text": "COEs"}},
+        barmode="stack",
+        bargap=0.25,
+        legend={"orientation": "h", "y": 1.08, "x": 0, "yanchor": "bottom"},
+    )
+
+
+# --- themes -----------------------------------------------------------------------------
+
+
+def theme_grid_rows(rows: Sequence[dict]) -> list[dict]:
+    """The theme table's rows: the columns the grid shows, as plain values."""
+    return [
+        {
+            "id": r["id"],
+            "label": r["label"],
+            "score": r["score"],
+            "coes": r["coe_count"],
+            "size": r["size"],
+            "services": len(r["services"]),
+            "teams": len(r["teams"]),
+            "trend": r["trend"],
+            "systemic": "yes" if r["systemic"] else "",
+            "last_seen": r["last_seen"],
+        }
+        for r in rows
+    ]
+
+
+def theme_trend_figure(row: dict, quarters: Sequence[str]) -> go.Figure:
+    """COEs per quarter of one theme, over the given quarters."""
+    if not quarters:
+        return empty_figure("No dated COEs", height=220)
+    y = [row["quarters"].get(q, 0) for q in quarters]
+    bar = {
+        "type": "bar",
+        "x": list(quarters),
+        "y": y,
+        "marker": {"color": ACCENT},
+        "hovertemplate": "%{x}: %{y} COEs<extra></extra>",
+    }
+    yaxis = {"title": {"text": "COEs"}}
+    if max(y, default=0) <= 6:
+        yaxis["dtick"] = 1
+    return _figure([bar], height=220, xaxis={"type": "category", "tickangle": -45}, yaxis=yaxis)
+
+
+def map_points(analysis: Analysis) -> dict[str | None, tuple[list, list, list[str]]]:
+    """Root-cause map points grouped by theme: ``{theme: (xs, ys, hover texts)}``.
+
+    Built once per analysis run (the dashboard caches it): at 10,000 COEs there are tens of
+    thousands of points, and escaping their hover text is most of a map's cost.
+    """
+    by_id = analysis.statement_by_id
+    labels = {t.id: t.label for t in analysis.themes}
+    out: dict[str | None, tuple[list, list, list[str]]] = {}
+    for sid, (x, y) in analysis.coords.items():
+        s = by_id.get(sid)
+        if s is None:
+            continue
+        xs, ys, texts = out.setdefault(s.cluster, ([], [], []))
+        xs.append(x)
+        ys.append(y)
+        texts.append(_hover(s, labels))
+    # numpy arrays: plotly validates them whole instead of element by element.
+    return {k: (np.asarray(xs), np.asarray(ys), texts) for k, (xs, ys, texts) in out.items()}
+
+
+def embedding_map_figure(
+    analysis: Analysis,
+    selected: str | None = None,
+    theme_ids: Iterable[str] | None = None,
+    points: dict | None = None,
+) -> go.Figure:
+    """The 2-D map of root-cause embeddings (``analysis.coords``), coloured by theme.
+
+    The selected theme is drawn in colour and on top; the rest in grey, without hover text
+    (it would be tens of thousands of strings sent for points nobody is looking at). With
+    nothing selected the ``theme_ids`` given (the most systemic) get colours. ``points`` is
+    :func:`map_points` of the analysis, when the caller has it cached.
+    """
+    if not analysis.coords:
+        return empty_figure("No 2-D map in this analysis run", height=360)
+    points = map_points(analysis) if points is None else points
+    labels = {t.id: t.label for t in analysis.themes}
+    highlight = [selected] if selected else list(theme_ids or ())[: len(THEME_COLOURS)]
+    grey = [(xs, ys) for theme, (xs, ys, _t) in points.items() if theme not in highlight]
+    traces = []
+    if grey:
+        grey_x = np.concatenate([g[0] for g in grey])
+        grey_y = np.concatenate([g[1] for g in grey])
+        traces.append(
+            {
+                "type": "scattergl",
+                "x": grey_x,
+                "y": grey_y,
+                "mode": "markers",
+                "name": "other themes",
+                "marker": {"size": 5, "color": "#cbd2d9", "opacity": 0.6},
+                "hoverinfo": "skip",
+            }
+        )
+    for i, tid in enumerate(highlight):
+        if tid not in points:
+            continue
+        xs, ys, texts = points[tid]
+        traces.append(
+            {
+                "type": "scattergl",
+                "x": xs,
+                "y": ys,
+                "mode": "markers",
+                "name": _esc(short(f"{tid} · {labels.get(tid, '')}", 36)),
+                "marker": {"size": 9, "color": THEME_COLOURS[i % len(THEME_COLOURS)]},
+                "text": texts,
+                "hovertemplate": "%{text}<extra></extra>",
+            }
+        )
+    return _figure(
+        traces,
+        height=380,
+        xaxis={"showticklabels": False},
+        yaxis={"showticklabels": False},
+        legend={"orientation": "h", "y": -0.05, "yanchor": "top", "font": {"size": 11}},
+    )
+
+
+def _esc(text: str) -> str:
+    # Plotly renders hover text, names and ticks as a small HTML subset: escape document text
+    # so a statement cannot inject markup.
+    return escape(text, quote=False)
+
+
+def _hover(statement, labels: dict[str, str]) -> str:
+    theme = statement.cluster or "no theme"
+    return (
+        f"<b>{escape(statement.coe)}</b> · {escape(theme)} {escape(short(labels.get(theme, ''), 40))}"
+        f"<br>{escape(short(statement.text, 90))}"
+    )
+
+
+# --- COE page ---------------------------------------------------------------------------
+
+
+def why_tree_elements(coe: COE) -> list[dict]:
+    """Cytoscape elements of a COE's why tree: one node per why, an edge from parent to child,
+    and the root causes hanging off the leaves."""
+    ids = {w.id for w in coe.whys}
+    elements: list[dict] = [
+        {
+            "data": {"id": "coe", "label": short(coe.title or coe.id, 60), "kind": "coe"},
+            "classes": "coe",
+        }
+    ]
+    parents = set()
+    for w in coe.whys:
+        parent = w.parent if w.parent in ids else "coe"
+        parents.add(parent)
+        elements.append(
+            {
+                "data": {"id": f"why-{w.id}", "label": f"{w.id}. {short(w.answer, 90)}"},
+                "classes": "why",
+            }
+        )
+        elements.append(
+            {
+                "data": {
+                    "source": "coe" if parent == "coe" else f"why-{parent}",
+                    "target": f"why-{w.id}",
+                }
+            }
+        )
+    leaves = [w.id for w in coe.whys if w.id not in parents]
+    for i, rc in enumerate(coe.root_causes):
+        elements.append(
+            {"data": {"id": f"rc-{i}", "label": short(rc, 90)}, "classes": "root-cause"}
+        )
+        for leaf in leaves or ["coe"]:
+            source = "coe" if leaf == "coe" else f"why-{leaf}"
+            elements.append({"data": {"source": source, "target": f"rc-{i}"}, "classes": "rc"})
+    return elements
+
+
+# --- causal graph -------------------------------------------------------------------------
+
+
+def causal_elements(
+    nodes: Sequence[dict], edges: Sequence[dict], theme_labels: dict[str, str]
+) -> list[dict]:
+    """Cytoscape elements for the theme-level causal graph.
+
+    ``nodes``: ``{"id", "coe_count", "depth"}``; ``edges``: ``{"source", "target", "weight"}``.
+    Node size follows the COE count; theme nodes (``T..``) are the clickable ones.
+    """
+    if not nodes:
+        return []
+    biggest = max(n.get("coe_count", 1) or 1 for n in nodes)
+    heaviest = max((e.get("weight", 1) or 1 for e in edges), default=1)
+    out = []
+    for n in nodes:
+        nid = n["id"]
+        count = n.get("coe_count", 1) or 1
+        out.append(
+            {
+                "data": {
+                    "id": nid,
+                    "label": short(f"{nid} {theme_labels.get(nid, '')}", 40),
+                    "size": round(24 + 40 * (count / biggest) ** 0.5, 1),
+                    "coes": count,
+                },
+                "classes": "theme" if nid.startswith("T") else "step",
+            }
+        )
+    for e in edges:
+        w = e.get("weight", 1) or 1
+        out.append(
+            {
+                "data": {
+                    "source": e["source"],
+                    "target": e["target"],
+                    "weight": w,
+                    "width": round(1 + 5 * w / heaviest, 1),
+                }
+            }
+        )
+    return out
+
+
+# --- quarterly review ---------------------------------------------------------------------
+
+
+def _median(values: Iterable[float | None]) -> float | None:
+    vals = [v for v in values if v is not None]
+    return round(statistics.median(vals), 1) if vals else None
+
+
+def quarter_summary(coes: Sequence[COE], q: str) -> dict:
+    """COE count, severity mix and median detect / mitigate times for one quarter."""
+    inq = [c for c in coes if quarter(c.date) == q]
+    return {
+        "coes": len(inq),
+        "severity": dict(Counter(c.severity or "unknown" for c in inq)),
+        "median_ttd": _median(c.metrics.time_to_detect_minutes for c in inq),
+        "median_ttm": _median(c.metrics.time_to_mitigate_minutes for c in inq),
+    }
+
+
+def quarter_themes(rows: Sequence[dict], q: str) -> dict[str, list[dict]]:
+    """New, recurring and rising themes in a quarter, from ``theme_stats`` rows.
+
+    New: first seen in the quarter. Recurring: seen in the quarter and before it. Rising: seen
+    in the quarter with a rising trend.
+    """
+    out: dict[str, list[dict]] = {"new": [], "recurring": [], "rising": []}
+    for r in rows:
+        n = r["quarters"].get(q, 0)
+        if not n:
+            continue
+        item = {
+            "id": r["id"],
+            "label": r["label"],
+            "coes_in_quarter": n,
+            "coes_total": r["coe_count"],
+            "services": len(r["services"]),
+            "trend": r["trend"],
+        }
+        if quarter(r["first_seen"]) == q:
+            out["new"].append(item)
+        else:
+            out["recurring"].append(item)
+        if r["trend"] == "rising":
+            out["rising"].append(item)
+    for items in out.values():
+        items.sort(key=lambda i: (-i["coes_in_quarter"], i["id"]))
+    return out
+
+
+def quarter_end(q: str) -> str:
+    """Last day of a quarter.
+
+    >>> quarter_end("2025Q3")
+    '2025-09-30'
+    """
+    y, n = int(q[:4]), int(q[-1])
+    return f"{y}-{3 * n:02d}-{[31, 30, 30, 31][n - 1]}"
+
+
+def quarter_actions(coes: Sequence[COE], q: str) -> dict[str, list[dict]]:
+    """Actions due in the quarter, and actions overdue at its end (due before, not done)."""
+    end = quarter_end(q)
+    due, overdue = [], []
+    for c in coes:
+        for a in c.actions:
+            if not a.due:
+                continue
+            row = {
+                "coe": c.id,
+                "action": a.title,
+                "owner": a.owner or "",
+                "priority": a.priority or "",
+                "due": a.due,
+                "status": a.status or "unknown",
+            }
+            if quarter(a.due) == q:
+                due.append(row)
+            if a.due <= end and a.status not in ("done", "wont-do"):
+                overdue.append(row)
+    due.sort(key=lambda r: (r["due"], r["coe"]))
+    overdue.sort(key=lambda r: (r["due"], r["coe"]))
+    return {"due": due, "overdue": overdue}
+
+
+def severity_donut(severity: dict[str, int]) -> go.Figure:
+    """A small donut of one quarter's severity mix."""
+    if not severity:
+        return empty_figure("No COEs in this quarter", height=240)
+    keys = [s for s in SEVERITY_COLOURS if s in severity] + sorted(
+        set(severity) - set(SEVERITY_COLOURS)
+    )
+    pie = {
+        "type": "pie",
+        "labels": [_esc(k) for k in keys],
+        "values": [severity[k] for k in keys],
+        "hole": 0.55,
+        "sort": False,
+        "marker": {"colors": [SEVERITY_COLOURS.get(k, MUTED) for k in keys]},
+        "textinfo": "label+value",
+        "hovertemplate": "%{label}: %{value} COEs<extra></extra>",
+    }
+    return _figure([pie], height=240, showlegend=False)
+
+
+def causal_subgraph(
+    C, theme_ids: Sequence[str], *, min_weight: int = 2, max_nodes: int = 60, depth: int = 3
+) -> tuple[list[dict], list[dict]]:
+    """The part of the theme-level causal graph that leads into the given themes.
+
+    Walks back from each theme along edges carrying at least ``min_weight`` chains, up to
+    ``depth`` steps, keeping the heaviest edges first until ``max_nodes`` nodes are in.
+
+    Parameters
+    ----------
+    C : networkx.DiGraph
+        :func:`analytics.causal.causal_graph` output (``weight`` and ``coe_count`` attributes).
+    theme_ids : sequence of str
+        The themes to explain, most important first.
+
+    Returns
+    -------
+    (nodes, edges)
+        ``nodes``: ``{"id", "coe_count", "depth", "kind", "label"}``;
+        ``edges``: ``{"source", "target", "weight"}``.
+    """
+    keep: dict[str, None] = {t: None for t in theme_ids if t in C}
+    frontier = list(keep)
+    for _ in range(depth):
+        incoming = sorted(
+            (
+                (w, u, v)
+                for v in frontier
+                for u, _v, w in C.in_edges(v, data="weight", default=1)
+                if w >= min_weight and u not in keep
+            ),
+            key=lambda e: (-e[0], e[1]),
+        )
+        frontier = []
+        for _w, u, _v in incoming:
+            if len(keep) >= max_nodes:
+                break
+            if u not in keep:
+                keep[u] = None
+                frontier.append(u)
+    nodes = [
+        {
+            "id": n,
+            "coe_count": C.nodes[n].get("coe_count", 0),
+            "depth": C.nodes[n].get("depth", 0.0),
+            "kind": C.nodes[n].get("kind", ""),
+            "label": C.nodes[n].get("label", n),
+        }
+        for n in keep
+    ]
+    edges = [
+        {"source": u, "target": v, "weight": w}
+        for u, v, w in C.subgraph(keep).edges(data="weight", default=1)
+        if w >= min_weight
+    ]
+    return nodes, edges

@@ -1,0 +1,106 @@
+"""Overview for leadership: headline numbers, the most systemic themes, theme x quarter, severity."""
+
+from __future__ import annotations
+
+import dash
+from dash import Input, Output, callback, html
+
+from dashboard import data
+from dashboard import figures as fig
+from dashboard.components import card, graph, kpi
+from dashboard.filters import STORE
+
+dash.register_page(__name__, path="/", name="Overview", title="coegraph · Overview", order=0)
+
+KPIS = "overview-kpis"
+SYSTEMIC = "overview-systemic"
+HEATMAP = "overview-heatmap"
+SEVERITY = "overview-severity"
+
+
+def layout(**_query) -> html.Div:
+    return html.Div(
+        className="page-overview",
+        children=[
+            html.Div(
+                className="page-head",
+                children=[
+                    html.H1("Overview"),
+                    html.P(
+                        "Which process failures keep coming back, across how many services, "
+                        "and whether they are growing.",
+                        className="lede",
+                    ),
+                ],
+            ),
+            html.Div(id=KPIS, className="kpis"),
+            html.Div(
+                className="grid-2",
+                children=[
+                    card(
+                        "Most systemic themes",
+                        graph(fig.empty_figure("Loading…"), SYSTEMIC),
+                        subtitle="Ranked by systemic score; bar length = COEs, colour = services hit.",
+                    ),
+                    card(
+                        "Themes by quarter",
+                        graph(fig.empty_figure("Loading…"), HEATMAP),
+                        subtitle="COEs per quarter for the 15 most systemic themes.",
+                    ),
+                ],
+            ),
+            card(
+                "Severity mix over time",
+                graph(fig.empty_figure("Loading…"), SEVERITY),
+                subtitle="COEs per quarter, stacked by severity.",
+            ),
+        ],
+    )
+
+
+def headline_cards(values: dict, repeats: int | None) -> list:
+    """The headline row from :func:`dashboard.figures.headline` numbers."""
+    share = f"{values['systemic_share']:.0%}" if values["coes"] else "—"
+    return [
+        kpi("COEs", f"{values['coes']:,}"),
+        kpi("Services affected", f"{values['services']:,}"),
+        kpi("Themes", f"{values['themes']:,}", f"{values['systemic_themes']} systemic"),
+        kpi("COEs in a systemic theme", share),
+        kpi(
+            "Repeat despite action",
+            "n/a" if repeats is None else f"{repeats:,}",
+            "theme came back after its actions were done or due"
+            if repeats is not None
+            else "follow-through not available",
+        ),
+    ]
+
+
+@callback(
+    Output(KPIS, "children"),
+    Output(SYSTEMIC, "figure"),
+    Output(HEATMAP, "figure"),
+    Output(SEVERITY, "figure"),
+    Input(STORE, "data"),
+)
+def update(filters_data: dict | None):
+    snapshot = data.current()
+    filters = data.Filters.from_store(filters_data)
+    coes = snapshot.filtered(filters)
+    rows = snapshot.theme_rows(filters)
+    quarters = [
+        q
+        for q in snapshot.quarters
+        if (not filters.quarter_from or q >= filters.quarter_from)
+        and (not filters.quarter_to or q <= filters.quarter_to)
+    ]
+    repeats = None
+    if snapshot.repeats is not None:
+        repeats = sum(c.id in snapshot.repeats for c in coes)
+    values = fig.headline(coes, rows, snapshot.systemic_share(filters))
+    return (
+        headline_cards(values, repeats),
+        fig.systemic_themes_figure(rows),
+        fig.theme_quarter_heatmap(rows, quarters),
+        fig.severity_mix_figure(coes, quarters),
+    )

@@ -1,0 +1,339 @@
+"""Themes: the sortable theme table and, for the selected theme, its evidence and follow-through."""
+
+from __future__ import annotations
+
+import dash
+import dash_ag_grid as dag
+from dash import Input, Output, callback, dcc, html
+
+from dashboard import data
+from dashboard import figures as fig
+from dashboard.components import card, coe_href, graph, kpi, note, table, unavailable
+from dashboard.filters import STORE
+
+dash.register_page(__name__, path="/themes", name="Themes", title="coegraph · Themes", order=1)
+
+GRID = "themes-grid"
+SELECTED = "themes-selected"
+DETAIL = "themes-detail"
+MAP = "themes-map"
+
+COLUMNS = [
+    {"field": "id", "headerName": "Theme", "width": 90, "pinned": "left"},
+    {"field": "label", "headerName": "Label", "flex": 3, "minWidth": 240, "tooltipField": "label"},
+    {
+        "field": "score",
+        "headerName": "Score",
+        "width": 115,
+        "filter": "agNumberColumnFilter",
+        "sort": "desc",
+    },
+    {"field": "coes", "headerName": "COEs", "width": 90, "filter": "agNumberColumnFilter"},
+    {"field": "services", "headerName": "Services", "width": 110, "filter": "agNumberColumnFilter"},
+    {"field": "teams", "headerName": "Teams", "width": 95, "filter": "agNumberColumnFilter"},
+    {
+        "field": "trend",
+        "headerName": "Trend",
+        "width": 110,
+        "cellClassRules": {
+            "trend-rising": "params.value == 'rising'",
+            "trend-falling": "params.value == 'falling'",
+        },
+    },
+    {"field": "systemic", "headerName": "Systemic", "width": 110},
+    {"field": "last_seen", "headerName": "Last seen", "width": 125},
+]
+
+
+def layout(theme: str | None = None, **_query) -> html.Div:
+    return html.Div(
+        className="page-themes",
+        children=[
+            dcc.Store(id=SELECTED, data=theme),
+            html.Div(
+                className="page-head",
+                children=[
+                    html.H1("Themes"),
+                    html.P(
+                        "Root-cause themes: failure mechanisms that recur across COEs. Sort or "
+                        "filter the table; click a row to see its evidence.",
+                        className="lede",
+                    ),
+                ],
+            ),
+            card(
+                None,
+                dag.AgGrid(
+                    id=GRID,
+                    columnDefs=COLUMNS,
+                    rowData=[],
+                    defaultColDef={"sortable": True, "filter": True, "resizable": True},
+                    dashGridOptions={
+                        "rowSelection": {
+                            "mode": "singleRow",
+                            "checkboxes": False,
+                            "enableClickSelection": True,
+                        },
+                        "animateRows": False,
+                        "tooltipShowDelay": 300,
+                    },
+                    getRowId="params.data.id",
+                    className="ag-theme-quartz",
+                    style={"height": "380px", "width": "100%"},
+                ),
+                className="card-flush",
+            ),
+            html.Div(id=DETAIL, className="theme-detail"),
+        ],
+    )
+
+
+@callback(Output(GRID, "rowData"), Input(STORE, "data"))
+def update_rows(filters_data: dict | None) -> list[dict]:
+    snapshot = data.current()
+    return fig.theme_grid_rows(snapshot.theme_rows(data.Filters.from_store(filters_data)))
+
+
+@callback(Output(SELECTED, "data"), Input(GRID, "selectedRows"), prevent_initial_call=True)
+def select(rows: list[dict] | None):
+    return rows[0]["id"] if rows else dash.no_update
+
+
+@callback(Output(DETAIL, "children"), Input(SELECTED, "data"), Input(STORE, "data"))
+def update_detail(theme_id: str | None, filters_data: dict | None):
+    return theme_detail(data.current(), theme_id, data.Filters.from_store(filters_data))
+
+
+def theme_detail(snapshot: data.Snapshot, theme_id: str | None, filters: data.Filters) -> list:
+    """The detail panel of one theme (the most systemic one when none is selected)."""
+    rows = snapshot.theme_rows(filters)
+    if not rows:
+        return [note("No themes for these filters.")]
+    by_id = {r["id"]: r for r in rows}
+    auto = theme_id not in by_id
+    row = rows[0] if auto else by_id[theme_id]
+    quarters = _quarters(snapshot, filters)
+    head = html.Div(
+        className="detail-head",
+        children=[
+            html.Div(
+                [
+                    html.Span(row["id"], className="pill"),
+                    html.H2(row["label"], className="detail-title"),
+                    *(
+                        [html.Span("systemic", className="badge badge-systemic")]
+                        if row["systemic"]
+                        else []
+                    ),
+                ],
+                className="detail-title-row",
+            ),
+            html.P(
+                "Showing the most systemic theme; click a row above to change."
+                if auto
+                else f"{row['coe_count']} COEs · {len(row['services'])} services · "
+                f"{len(row['teams'])} teams · {row['first_seen']} → {row['last_seen']}",
+                className="muted",
+            ),
+            html.Blockquote(row["representative"], className="representative"),
+            html.Div([html.Span(k, className="chip") for k in row["keywords"]], className="chips"),
+        ],
+    )
+    return [
+        card(None, head),
+        html.Div(
+            className="grid-3",
+            children=[
+                card(
+                    "Quarter trend",
+                    graph(fig.theme_trend_figure(row, quarters)),
+                    subtitle=f"Trend: {row['trend']} (slope {row['slope']:+g} COEs/quarter)",
+                ),
+                card("Action follow-through", followthrough_panel(snapshot, row["id"], filters)),
+                card("Services and teams", _services(row)),
+            ],
+        ),
+        html.Div(
+            className="grid-2",
+            children=[
+                card(
+                    "Root causes",
+                    root_cause_table(snapshot, row),
+                    subtitle="Each root cause in this theme, with the COE it comes from.",
+                ),
+                card(
+                    "Root-cause map",
+                    graph(
+                        fig.embedding_map_figure(
+                            snapshot.analysis, row["id"], points=snapshot.map_points
+                        ),
+                        MAP,
+                    ),
+                    subtitle="2-D projection of every root cause's embedding; this theme in colour.",
+                ),
+            ],
+        ),
+        card(
+            "Representative why-chains",
+            why_chains(snapshot, row),
+            subtitle="How COEs in this theme got from symptom to root cause.",
+        ),
+    ]
+
+
+def _quarters(snapshot: data.Snapshot, filters: data.Filters) -> list[str]:
+    return [
+        q
+        for q in snapshot.quarters
+        if (not filters.quarter_from or q >= filters.quarter_from)
+        and (not filters.quarter_to or q <= filters.quarter_to)
+    ]
+
+
+def _services(row: dict):
+    return html.Div(
+        [
+            html.H4("Services", className="mini-head"),
+            html.Div(
+                [html.Span(s, className="chip") for s in row["services"]] or "—", className="chips"
+            ),
+            html.H4("Teams", className="mini-head"),
+            html.Div(
+                [html.Span(t, className="chip") for t in row["teams"]] or "—", className="chips"
+            ),
+        ]
+    )
+
+
+def followthrough_panel(snapshot: data.Snapshot, theme_id: str, filters: data.Filters):
+    """Promised / done / overdue / repeat despite action for one theme."""
+    ft = snapshot.theme_followthrough(theme_id, filters)
+    if snapshot.repeats is None:
+        return unavailable("Action follow-through")
+    if ft is None:
+        return note("No COEs of this theme under these filters.")
+    repeats = ft["repeats"]
+    return html.Div(
+        [
+            html.Div(
+                className="kpis kpis-small",
+                children=[
+                    kpi("Promised", str(ft["actions"])),
+                    kpi(
+                        "Done",
+                        str(ft["done"]),
+                        f"{ft['done_pct']:g}%" if ft["done_pct"] is not None else None,
+                    ),
+                    kpi("Overdue", str(ft["overdue"])),
+                    kpi("Repeat despite action", str(len(repeats))),
+                ],
+            ),
+            html.Div(
+                [
+                    html.Span("Came back after action: ", className="muted"),
+                    *_links(repeats[:12]),
+                    *(
+                        [html.Span(f" +{len(repeats) - 12} more", className="muted")]
+                        if len(repeats) > 12
+                        else []
+                    ),
+                ],
+                className="repeat-list",
+            )
+            if repeats
+            else html.P("No repeat after action so far.", className="muted"),
+        ]
+    )
+
+
+def _links(ids: list[str]) -> list:
+    out: list = []
+    for i, cid in enumerate(ids):
+        if i:
+            out.append(", ")
+        out.append(dcc.Link(cid, href=coe_href(cid)))
+    return out
+
+
+def root_cause_rows(snapshot: data.Snapshot, row: dict) -> list[dict]:
+    """One row per root cause of the theme among the COEs ``row`` counts."""
+    keep = set(row["coes"])
+    theme = snapshot.themes.get(row["id"])
+    out = []
+    for sid in theme.statements if theme else ():
+        s = snapshot.analysis.statement_by_id.get(sid)
+        if s is None or s.coe not in keep:
+            continue
+        coe = snapshot.coe_by_id.get(s.coe)
+        out.append(
+            {
+                "coe": s.coe,
+                "date": coe.date if coe else None,
+                "service": ", ".join(coe.services) if coe else "",
+                "root_cause": s.text,
+            }
+        )
+    out.sort(key=lambda r: (r["date"] or "", r["coe"]), reverse=True)
+    return out
+
+
+def root_cause_table(snapshot: data.Snapshot, row: dict, limit: int = 40):
+    rows = root_cause_rows(snapshot, row)
+    shown = table(
+        rows[:limit],
+        [("coe", "COE"), ("date", "Date"), ("service", "Services"), ("root_cause", "Root cause")],
+        links={"coe": coe_href},
+        className="table-compact",
+    )
+    more = (
+        [html.P(f"… and {len(rows) - limit} more.", className="muted")] if len(rows) > limit else []
+    )
+    return html.Div([shown, *more], className="scroll-panel")
+
+
+def why_chains(snapshot: data.Snapshot, row: dict, limit: int = 3):
+    """The why chains of a few COEs of the theme, representative statement's COE first."""
+    theme = snapshot.themes.get(row["id"])
+    first = next(
+        (
+            snapshot.analysis.statement_by_id[s].coe
+            for s in (theme.statements if theme else ())
+            if s in snapshot.analysis.statement_by_id
+            and snapshot.analysis.statement_by_id[s].text == row["representative"]
+        ),
+        None,
+    )
+    order = [c for c in [first, *reversed(row["coes"])] if c]
+    seen, blocks = set(), []
+    for cid in order:
+        coe = snapshot.coe_by_id.get(cid)
+        if cid in seen or coe is None or not coe.whys:
+            continue
+        seen.add(cid)
+        chain = max(snapshot.why_chains(coe), key=len, default=[])
+        rcs = [
+            snapshot.analysis.statement_by_id[s].text
+            for s in (theme.statements if theme else ())
+            if s.startswith(f"{cid}#rc") and s in snapshot.analysis.statement_by_id
+        ]
+        blocks.append(
+            html.Div(
+                className="chain",
+                children=[
+                    html.Div(
+                        [
+                            dcc.Link(cid, href=coe_href(cid), className="coe-link"),
+                            html.Span(coe.title, className="muted chain-title"),
+                        ]
+                    ),
+                    html.Ol([html.Li(step) for step in chain], className="chain-steps"),
+                    *[
+                        html.Div(["Root cause: ", html.Strong(rc)], className="chain-rc")
+                        for rc in rcs
+                    ],
+                ],
+            )
+        )
+        if len(blocks) >= limit:
+            break
+    return html.Div(blocks, className="chains") if blocks else note("No why-chains recorded.")

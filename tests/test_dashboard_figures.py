@@ -1,0 +1,314 @@
+"""Dashboard figure builders (through ``fig.to_dict()``) and callbacks, called directly."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from analytics.analysis import Analysis, Cluster, Statement
+from analytics.record import COE, Action, Metrics, Why
+from dashboard import figures as fig
+from dashboard.data import Filters
+
+
+def _coe(i, date, sev="Sev2", services=("api",), team="core", **kw):
+    return COE(
+        id=f"C{i}", title=f"Outage {i}", services=services, team=team, severity=sev, date=date, **kw
+    )
+
+
+def _row(tid, label, quarters, services=("a", "b"), systemic=True, score=10.0, coes=3):
+    return {
+        "id": tid,
+        "label": label,
+        "keywords": ["k"],
+        "representative": "rep",
+        "size": coes,
+        "coe_count": coes,
+        "coes": [f"C{i}" for i in range(coes)],
+        "services": list(services),
+        "teams": ["t"],
+        "severity_weighted": 1.0,
+        "first_seen": "2025-01-02",
+        "last_seen": "2025-06-01",
+        "quarters": quarters,
+        "trend": "rising",
+        "slope": 0.5,
+        "systemic": systemic,
+        "score": score,
+    }
+
+
+def test_systemic_themes_bars_follow_rows_and_escape_labels():
+    rows = [_row("T01", "cert <b>expiry</b>", {}, coes=5), _row("T02", "retry storm", {}, coes=2)]
+    d = fig.systemic_themes_figure(rows).to_dict()
+    bar = d["data"][0]
+    # Most systemic drawn on top, i.e. last in plotly's bottom-up order.
+    assert bar["x"] == [2, 5]
+    assert bar["y"][1].startswith("T01")
+    assert "<b>" not in bar["y"][1] and "&lt;b&gt;" in bar["y"][1]
+
+
+def test_heatmap_counts_per_quarter():
+    rows = [_row("T01", "x", {"2025Q1": 2, "2025Q3": 1}), _row("T02", "y", {"2025Q2": 4})]
+    d = fig.theme_quarter_heatmap(rows, ["2025Q1", "2025Q2", "2025Q3"]).to_dict()
+    assert d["data"][0]["z"] == [[2, 0, 1], [0, 4, 0]]
+
+
+def test_severity_mix_stacks_by_severity_and_quarter():
+    coes = [
+        _coe(1, "2025-01-05", "Sev1"),
+        _coe(2, "2025-02-05", "Sev1"),
+        _coe(3, "2025-04-01", None),
+    ]
+    d = fig.severity_mix_figure(coes).to_dict()
+    by_name = {t["name"]: list(t["y"]) for t in d["data"]}
+    assert by_name == {"Sev1": [2, 0], "unknown": [0, 1]}
+    assert d["layout"]["barmode"] == "stack"
+
+
+def test_empty_inputs_give_a_message_not_an_error():
+    d = fig.systemic_themes_figure([]).to_dict()
+    assert d["layout"]["annotations"][0]["text"] == "No themes for these filters"
+
+
+def test_why_tree_links_children_to_parents_and_leaves_to_root_causes():
+    coe = COE(
+        id="C1",
+        title="t",
+        whys=(
+            Why("1", None, None, "a"),
+            Why("2", "1", None, "b"),
+            Why("3a", "2", None, "c"),
+            Why("3b", "2", None, "d"),
+        ),
+        root_causes=("no review",),
+    )
+    edges = {
+        (e["data"]["source"], e["data"]["target"])
+        for e in fig.why_tree_elements(coe)
+        if "source" in e["data"]
+    }
+    assert (
+        ("coe", "why-1") in edges and ("why-2", "why-3a") in edges and ("why-2", "why-3b") in edges
+    )
+    assert ("why-3a", "rc-0") in edges and ("why-3b", "rc-0") in edges
+    assert ("why-1", "rc-0") not in edges
+
+
+def test_quarter_themes_and_actions():
+    rows = [
+        {**_row("T01", "old", {"2025Q1": 1, "2025Q2": 2}), "first_seen": "2025-01-03"},
+        {**_row("T02", "new", {"2025Q2": 1}), "first_seen": "2025-05-03", "trend": "steady"},
+    ]
+    got = fig.quarter_themes(rows, "2025Q2")
+    assert [r["id"] for r in got["new"]] == ["T02"]
+    assert [r["id"] for r in got["recurring"]] == ["T01"]
+    assert [r["id"] for r in got["rising"]] == ["T01"]
+    coes = [
+        _coe(
+            1,
+            "2025-01-01",
+            actions=(
+                Action(None, "a", due="2025-05-01", status="open"),
+                Action(None, "b", due="2025-03-01", status="done"),
+                Action(None, "c", due="2025-02-01"),
+            ),
+        )
+    ]
+    acts = fig.quarter_actions(coes, "2025Q2")
+    assert [a["action"] for a in acts["due"]] == ["a"]
+    assert [a["action"] for a in acts["overdue"]] == ["c", "a"]
+
+
+def test_quarter_summary_medians():
+    coes = [
+        _coe(1, "2025-04-01", metrics=Metrics(10, 30)),
+        _coe(2, "2025-05-01", metrics=Metrics(20, None)),
+        _coe(3, "2025-01-01", metrics=Metrics(99, 99)),
+    ]
+    s = fig.quarter_summary(coes, "2025Q2")
+    assert s["coes"] == 2 and s["median_ttd"] == 15 and s["median_ttm"] == 30
+
+
+def test_embedding_map_highlights_selected_theme():
+    st = (
+        Statement("C1#rc0", "C1", "root_cause", "0", "x <script>", "x", "T01"),
+        Statement("C2#rc0", "C2", "root_cause", "0", "y", "y", "T02"),
+    )
+    a = Analysis(
+        1,
+        "",
+        {},
+        st,
+        (
+            Cluster("T01", "root_cause", "one", (), "", ("C1#rc0",), ("C1",)),
+            Cluster("T02", "root_cause", "two", (), "", ("C2#rc0",), ("C2",)),
+        ),
+        (),
+        (),
+        coords={"C1#rc0": (0.0, 1.0), "C2#rc0": (1.0, 0.0)},
+    )
+    d = fig.embedding_map_figure(a, "T01").to_dict()
+    names = [t["name"] for t in d["data"]]
+    assert names == ["other themes", "T01 · one"]
+    assert "<script>" not in json.dumps(d) and "&lt;script&gt;" in d["data"][1]["text"][0]
+
+
+def test_causal_subgraph_walks_back_from_themes():
+    import networkx as nx
+
+    C = nx.DiGraph()
+    C.add_nodes_from(["W1", "W2", "W3"], kind="why", coe_count=3)
+    C.add_nodes_from(["T1"], kind="theme", coe_count=4)
+    C.add_edge("W1", "W2", weight=3)
+    C.add_edge("W2", "T1", weight=4)
+    C.add_edge("W3", "T1", weight=1)
+    nodes, edges = fig.causal_subgraph(C, ["T1"], min_weight=2)
+    assert {n["id"] for n in nodes} == {"T1", "W2", "W1"}
+    assert {(e["source"], e["target"]) for e in edges} == {("W1", "W2"), ("W2", "T1")}
+    els = fig.causal_elements(nodes, edges, {"T1": "theme one"})
+    assert [e["classes"] for e in els if e["data"].get("id") == "T1"] == ["theme"]
+
+
+def test_filters_keep_and_round_trip():
+    f = Filters(quarter_from="2025Q2", services=("api",), severities=("Sev1",))
+    assert Filters.from_store(f.to_store()) == f
+    assert f.keeps(_coe(1, "2025-05-01", "Sev1"))
+    assert not f.keeps(_coe(2, "2025-02-01", "Sev1"))
+    assert not f.keeps(_coe(3, "2025-05-01", "Sev2"))
+    assert not f.keeps(_coe(4, "2025-05-01", "Sev1", services=("db",)))
+
+
+def test_filters_from_controls():
+    from dashboard.filters import filters_from_controls
+
+    qs = ["2025Q1", "2025Q2", "2025Q3"]
+    assert filters_from_controls([0, 2], [], [], [], qs) == Filters()
+    assert filters_from_controls([1, 1], ["x"], None, ["Sev1"], qs) == Filters(
+        "2025Q2", "2025Q2", ("x",), (), ("Sev1",)
+    )
+
+
+# --- callbacks on a real (small) analysed store --------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    from dashboard import create_app
+    from dashboard.demo import build_demo_store
+
+    store = build_demo_store(tmp_path_factory.mktemp("dash"), n=60, seed=3)
+    return create_app(store)
+
+
+def test_overview_callback_reacts_to_filters(app):
+    from dashboard import data
+    from dashboard.pages import overview
+
+    snapshot = data.current()
+    kpis, systemic, heatmap, severity = overview.update(None)
+    assert kpis[0].children[0].children == str(len(snapshot.coes))
+    sev = snapshot.severities[0]
+    kpis2, *_ = overview.update({"severities": [sev]})
+    expected = sum((c.severity or "unknown") == sev for c in snapshot.coes)
+    assert kpis2[0].children[0].children == str(expected) != kpis[0].children[0].children
+    assert systemic.to_dict()["data"][0]["type"] == "bar"
+
+
+def test_data_is_loaded_once_per_run(app, tmp_path):
+    from dashboard import data
+
+    source = data._SOURCE
+    first = data.current()
+    loads = source.loads
+    assert data.current() is first and source.loads == loads
+    from analytics.analysis import save_analysis
+    from analytics.store import open_store, transaction
+
+    conn = open_store(source.store_path)
+    with transaction(conn):
+        save_analysis(conn, first.analysis)
+    again = data.current()
+    assert again is not first and again.run == first.run + 1 and source.loads == loads + 1
+
+
+def test_themes_detail_fills_for_a_selection(app):
+    from dashboard import data
+    from dashboard.pages import themes
+
+    rows = themes.update_rows(None)
+    assert rows and {"id", "label", "score", "coes", "services", "trend"} <= set(rows[0])
+    tid = rows[-1]["id"]
+    detail = themes.update_detail(tid, None)
+    text = str(detail)
+    assert tid in text
+    assert any(c in text for c in data.current().themes[tid].coes)
+
+
+def test_coe_page_escapes_document_text(app):
+    from dash import html
+
+    from dashboard.pages import coe as coe_page
+
+    evil = COE(
+        id="C-evil",
+        title="<script>alert(1)</script>",
+        whys=(Why("1", None, None, "<img src=x onerror=alert(1)>"),),
+        root_causes=("<b>bold</b>",),
+        actions=(Action(None, "<script>x</script>", status="open"),),
+    )
+    from dashboard import data
+
+    body = coe_page.coe_body(data.current(), evil)
+    # Text stays text: Dash renders string children as text nodes, never as markup.
+    titles = [c for c in _walk(body) if isinstance(c, html.H1)]
+    assert titles[0].children == "<script>alert(1)</script>"
+    assert not any(hasattr(c, "dangerously_allow_html") for c in _walk(body))
+
+
+def _walk(node):
+    if isinstance(node, (list, tuple)):
+        for n in node:
+            yield from _walk(n)
+        return
+    yield node
+    children = getattr(node, "children", None)
+    if children is not None and not isinstance(children, str):
+        yield from _walk(children)
+
+
+def test_review_export_csv_has_every_table(app):
+    import csv
+    import io
+
+    from dashboard import data
+    from dashboard.pages import review
+
+    q = data.current().quarters[-1]
+    out = review.export(1, q, None)
+    rows = list(csv.DictReader(io.StringIO(out["content"])))
+    r = review.review_data(data.current(), q, Filters())
+    assert len(rows) == sum(len(v) for v in r["themes"].values()) + sum(
+        len(v) for v in r["actions"].values()
+    )
+    assert out["filename"] == f"coe-review-{q}.csv"
+
+
+def test_search_returns_precedents_and_lint(app):
+    from dashboard import data
+    from dashboard.pages import search
+
+    snapshot = data.current()
+    target = max(snapshot.coes, key=lambda c: len(c.whys))
+    text = "\n".join(
+        [
+            "# " + target.title,
+            "## Five whys",
+            *[f"{i + 1}. {w.answer}" for i, w in enumerate(target.whys)],
+        ]
+    )
+    results, lint = search.run_search(1, text, 5, None)
+    assert target.id in str(results)
+    assert "quality score" in str(lint)
