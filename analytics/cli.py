@@ -363,3 +363,87 @@ def export_graph_cmd(store_path, fmt, out) -> None:
     click.echo(
         f"wrote {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges to {out}", err=True
     )
+
+
+@main.command()
+@store_option
+@click.option(
+    "--quarter",
+    default=None,
+    help="Quarter to review, e.g. 2026Q3 (default: the latest with COEs).",
+)
+@click.option("--since", default=None, help="First day (YYYY-MM-DD), instead of a quarter.")
+@click.option("--until", default=None, help="Last day (YYYY-MM-DD), instead of a quarter.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "md", "xlsx", "json"]),
+    default=None,
+    help="Default: from the --out file name.",
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option(
+    "--today",
+    default=None,
+    help="Judge overdue actions as of this date (default: the period's last day, or today if earlier).",
+)
+@click.option("--redact-names", is_flag=True, help="Replace people's names with [engineer].")
+def report(store_path, quarter, since, until, fmt, out, today, redact_names) -> None:
+    """Quarterly ops review: headline, new/recurring/rising and systemic themes, follow-through."""
+    from analytics.report import build_report, format_for, write_report
+    from analytics.store import load_coes
+
+    conn = _open(store_path)
+    try:
+        fmt = format_for(out, fmt)
+        data = build_report(
+            _analysis(conn),
+            load_coes(conn),
+            quarter=quarter,
+            since=since,
+            until=until,
+            today=today,
+            redact_names=redact_names,
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    write_report(data, out, fmt)
+    click.echo(
+        f"wrote {data['title']} ({data['headline'][0]['value']} COEs,"
+        f" {len(data['systemic'])} systemic themes) to {out}",
+        err=True,
+    )
+
+
+@export.command("clusters")
+@store_option
+@click.option(
+    "--kind", type=click.Choice(["themes", "actions"]), default="themes", show_default=True
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx", "json"]),
+    default=None,
+    help="Default: from the --out file name.",
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--redact-names", is_flag=True, help="Replace people's names with [engineer].")
+def export_clusters_cmd(store_path, kind, fmt, out, redact_names) -> None:
+    """Themes or action families with their members (COE, title, date, services, statement)."""
+    from analytics.export import export_clusters
+    from analytics.store import load_coes
+
+    conn = _open(store_path)
+    try:
+        export_clusters(
+            _analysis(conn),
+            load_coes(conn),
+            kind=kind,
+            fmt=fmt,
+            path=out,
+            redact_names=redact_names,
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"wrote {kind} to {out}", err=True)
