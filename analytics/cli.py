@@ -447,3 +447,63 @@ def export_clusters_cmd(store_path, kind, fmt, out, redact_names) -> None:
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"wrote {kind} to {out}", err=True)
+
+
+@main.command()
+@store_option
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A draft COE in any supported format.",
+)
+@click.option("--text", default=None, help="Draft text (a summary and a few whys is enough).")
+@click.option("--coe", "coe_id", default=None, help="A stored COE's id (never returned itself).")
+@click.option("-k", "k", type=int, default=5, show_default=True)
+@click.option("--service", default=None)
+@click.option("--team", default=None)
+@click.option("--since", default=None, help="YYYY-MM-DD")
+@click.option("--until", default=None, help="YYYY-MM-DD")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def similar(store_path, file, text, coe_id, k, service, team, since, until, fmt) -> None:
+    """Precedent COEs for a draft, best first, with why they match."""
+    from analytics.parsers import ParseError
+    from analytics.search import similar as find
+
+    conn = _open(store_path)
+    try:
+        found = find(
+            conn,
+            file=file,
+            text=text,
+            coe_id=coe_id,
+            k=k,
+            service=service,
+            team=team,
+            since=since,
+            until=until,
+            analysis=_analysis(conn),
+        )
+    except (ValueError, ParseError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if fmt == "json":
+        click.echo(render([p.to_dict() for p in found], "json"))
+        return
+    for rank, p in enumerate(found, 1):
+        theme = (
+            f"  theme {p.theme.id} {p.theme.label}" + (" (shared)" if p.theme.shared else "")
+            if p.theme
+            else ""
+        )
+        click.echo(
+            f"{rank}. {p.coe_id}  {p.date or ''}  score {p.score:.2f}  {', '.join(p.services)}{theme}"
+        )
+        click.echo(f"   {p.title}")
+        for pair in p.pairs[:3]:
+            click.echo(f"   draft {pair.draft_kind}: {pair.draft}")
+            click.echo(f"     ~ {pair.precedent_kind} ({pair.similarity:.2f}): {pair.precedent}")
+        for action in p.actions[:4]:
+            click.echo(f"   action [{action.status or 'no status'}] {action.title}")
+        click.echo("")
+    if not found:
+        click.echo("no precedents found", err=True)
