@@ -103,28 +103,25 @@ def collect_statements(coes: Sequence[COE]) -> list[Statement]:
     Masking uses the services and teams the corpus names (see :mod:`analytics.masking`).
     """
     pattern = entity_pattern({n for c in coes for n in (*c.services, c.team or "")})
+    masked: dict[str, str] = {}  # the same sentence recurs across COEs: mask it once
+
+    def statement(sid: str, coe: COE, kind: str, ref: str, text: str) -> Statement:
+        if text not in masked:
+            masked[text] = mask(text, pattern)
+        return Statement(sid, coe.id, kind, ref, text, masked[text])
+
     out: list[Statement] = []
     for coe in coes:
         for i, text in enumerate(coe.root_causes):
-            out.append(
-                Statement(f"{coe.id}#rc{i}", coe.id, ROOT_CAUSE, str(i), text, mask(text, pattern))
-            )
+            out.append(statement(f"{coe.id}#rc{i}", coe, ROOT_CAUSE, str(i), text))
         for why in coe.whys:
-            text = why.answer or why.question or ""
             out.append(
-                Statement(f"{coe.id}#why{why.id}", coe.id, WHY, why.id, text, mask(text, pattern))
-            )
-        for i, action in enumerate(coe.actions):
-            out.append(
-                Statement(
-                    f"{coe.id}#act{i}",
-                    coe.id,
-                    ACTION,
-                    str(i),
-                    action.title,
-                    mask(action.title, pattern),
+                statement(
+                    f"{coe.id}#why{why.id}", coe, WHY, why.id, why.answer or why.question or ""
                 )
             )
+        for i, action in enumerate(coe.actions):
+            out.append(statement(f"{coe.id}#act{i}", coe, ACTION, str(i), action.title))
     return [s for s in out if s.masked]
 
 

