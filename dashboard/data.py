@@ -13,12 +13,14 @@ the page shows a "not available" note instead of failing.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import os
 import sqlite3
 import threading
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -29,9 +31,11 @@ from analytics.analysis import load_analysis as _load_analysis
 from analytics.record import COE
 from analytics.scores import quarter, theme_stats
 from analytics.store import load_coes, open_store, raw_document
+from dashboard.figures import action_row, quarter_end
 
 SEVERITIES = ("Sev1", "Sev2", "Sev3", "Sev4", "Sev5")
 UNKNOWN = "unknown"
+REPORTS_KEPT = 3
 
 
 @dataclass(frozen=True)
@@ -70,16 +74,59 @@ class Filters:
 
     def keeps(self, coe: COE) -> bool:
         """Whether one COE passes every filter (undated COEs pass an open date range only)."""
-        q = quarter(coe.date)
-        if self.quarter_from and (q is None or q < self.quarter_from):
-            return False
-        if self.quarter_to and (q is None or q > self.quarter_to):
-            return False
+        if self.quarter_from or self.quarter_to:
+            q = quarter(coe.date)
+            if self.quarter_from and (q is None or q < self.quarter_from):
+                return False
+            if self.quarter_to and (q is None or q > self.quarter_to):
+                return False
         if self.services and not set(coe.services) & set(self.services):
             return False
         if self.teams and (coe.team or UNKNOWN) not in self.teams:
             return False
         return not (self.severities and (coe.severity or UNKNOWN) not in self.severities)
+
+
+@dataclass(frozen=True)
+class ActionIndex:
+    """Every dated action of a run, sorted once, so a quarter's due and overdue lists are a
+    lookup and a slice instead of a pass over every COE's actions on each request.
+
+    Rows are :func:`dashboard.figures.action_row` dicts in ``(due, coe)`` order, as
+    :func:`dashboard.figures.quarter_actions` returns them.
+    """
+
+    due_by_quarter: dict[str, list[dict]]
+    open_rows: list[dict]
+    open_dues: list[str]
+
+    @classmethod
+    def build(cls, coes: Sequence[COE]) -> ActionIndex:
+        rows = [action_row(c, a) for c in coes for a in c.actions if a.due]
+        # A stable sort on the same key as quarter_actions keeps ties in record order, so any
+        # subsequence of these rows is in the order quarter_actions would give it.
+        rows.sort(key=lambda r: (r["due"], r["coe"]))
+        due_by_quarter: dict[str, list[dict]] = {}
+        for r in rows:
+            q = quarter(r["due"])
+            if q:
+                due_by_quarter.setdefault(q, []).append(r)
+        still_open = [r for r in rows if r["status"] not in ("done", "wont-do")]
+        return cls(due_by_quarter, still_open, [r["due"] for r in still_open])
+
+    def for_quarter(self, q: str, keep: Collection[str] | None = None) -> dict[str, list[dict]]:
+        """``{"due": [...], "overdue": [...]}`` for quarter ``q``, only COEs in ``keep`` if given.
+
+        Overdue: due on or before the quarter's last day and not done (or without a status).
+        """
+        due = self.due_by_quarter.get(q, [])
+        overdue = self.open_rows[: bisect_right(self.open_dues, quarter_end(q))]
+        if keep is None:
+            return {"due": list(due), "overdue": list(overdue)}
+        return {
+            "due": [r for r in due if r["coe"] in keep],
+            "overdue": [r for r in overdue if r["coe"] in keep],
+        }
 
 
 def _optional(module: str) -> Any | None:
@@ -99,6 +146,7 @@ class Snapshot:
     coes: list[COE]
     lint_rows: dict[str, tuple[int, list[dict]]] = field(default_factory=dict)
     _cache: dict = field(default_factory=dict, repr=False)
+    _reports: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -138,6 +186,28 @@ class Snapshot:
         return out
 
     @cached_property
+    def coes_by_quarter(self) -> dict[str, list[COE]]:
+        out: dict[str, list[COE]] = {}
+        for c in self.coes:
+            q = quarter(c.date)
+            if q:
+                out.setdefault(q, []).append(c)
+        return out
+
+    @cached_property
+    def themes_of_coe(self) -> dict[str, set[str]]:
+        """COE id -> every theme with one of its root causes (a COE can be in several)."""
+        out: dict[str, set[str]] = {}
+        for t in self.analysis.themes if self.analysis else ():
+            for cid in t.coes:
+                out.setdefault(cid, set()).add(t.id)
+        return out
+
+    @cached_property
+    def action_index(self) -> ActionIndex:
+        return ActionIndex.build(self.coes)
+
+    @cached_property
     def map_points(self) -> dict:
         """:func:`dashboard.figures.map_points` of this run, built once."""
         from dashboard.figures import map_points
@@ -152,8 +222,12 @@ class Snapshot:
             if s.kind == ROOT_CAUSE and s.cluster
         }
 
-    def _memo(self, key: tuple, build):
-        """A small per-run memo for derived values keyed by their inputs (e.g. the filters)."""
+    def memo(self, key: tuple, build):
+        """A small per-run memo for derived values keyed by their inputs (e.g. the filters).
+
+        ``build`` runs outside the lock: two threads asking at once may both build, which is
+        cheaper than making every other request wait.
+        """
         with self._lock:
             if key in self._cache:
                 return self._cache[key]
@@ -168,18 +242,79 @@ class Snapshot:
         """The COEs that pass the filters, in date order."""
         if filters == Filters():
             return self.coes
-        return self._memo(("coes", filters), lambda: [c for c in self.coes if filters.keeps(c)])
+        return self.memo(("coes", filters), lambda: [c for c in self.coes if filters.keeps(c)])
+
+    @cached_property
+    def all_theme_rows(self) -> list[dict]:
+        """:meth:`theme_rows` without filters: every page's default view, so computed once per
+        run and never evicted from the memo."""
+        if self.analysis is None:
+            return []
+        return [r for r in theme_stats(self.analysis, self.coes) if r["coe_count"]]
+
+    @cached_property
+    def theme_rows_by_quarter(self) -> dict[str, list[dict]]:
+        """Quarter -> the unfiltered theme rows seen in it (the review page's default view)."""
+        out: dict[str, list[dict]] = {}
+        for r in self.all_theme_rows:
+            for q in r["quarters"]:
+                out.setdefault(q, []).append(r)
+        return out
 
     def theme_rows(self, filters: Filters = Filters()) -> list[dict]:
         """:func:`analytics.scores.theme_stats` over the filtered COEs, themes without any left out."""
         if self.analysis is None:
             return []
+        if filters == Filters():
+            return self.all_theme_rows
 
         def build():
             rows = theme_stats(self.analysis, self.filtered(filters))
             return [r for r in rows if r["coe_count"]]
 
-        return self._memo(("themes", filters), build)
+        return self.memo(("themes", filters), build)
+
+    def kept_ids(self, filters: Filters) -> frozenset[str] | None:
+        """Ids of the COEs that pass the filters; ``None`` when nothing is filtered out."""
+        if filters == Filters():
+            return None
+        return self.memo(("ids", filters), lambda: frozenset(c.id for c in self.filtered(filters)))
+
+    def quarter_coes(self, q: str, filters: Filters = Filters()) -> list[COE]:
+        """The COEs dated in quarter ``q`` that pass the filters."""
+        coes = self.coes_by_quarter.get(q, [])
+        keep = self.kept_ids(filters)
+        return coes if keep is None else [c for c in coes if c.id in keep]
+
+    def quarter_actions(self, q: str, filters: Filters = Filters()) -> dict[str, list[dict]]:
+        """:func:`dashboard.figures.quarter_actions` of the filtered COEs, from the index."""
+        return self.action_index.for_quarter(q, self.kept_ids(filters))
+
+    def quarter_theme_rows(self, q: str, filters: Filters = Filters()) -> list[dict]:
+        """:meth:`theme_rows` for the filters, limited to the themes seen in quarter ``q``.
+
+        The rows are the ones :meth:`theme_rows` gives (the scores need every filtered COE, not
+        only the quarter's); scoring just the themes the quarter touches is what keeps a new
+        filter on the review page fast.
+        """
+        if self.analysis is None:
+            return []
+        if filters == Filters():
+            return self.theme_rows_by_quarter.get(q, [])
+        with self._lock:
+            whole = self._cache.get(("themes", filters))
+        if whole is not None:
+            return [r for r in whole if q in r["quarters"]]
+
+        def build():
+            seen = set().union(
+                *(self.themes_of_coe.get(c.id, ()) for c in self.quarter_coes(q, filters))
+            )
+            clusters = [t for t in self.analysis.themes if t.id in seen]
+            rows = theme_stats(self.analysis, self.filtered(filters), clusters=clusters)
+            return [r for r in rows if r["coe_count"] and q in r["quarters"]]
+
+        return self.memo(("quarter-themes", q, filters), build)
 
     def systemic_share(self, filters: Filters = Filters()) -> float:
         """Share of the filtered COEs whose theme is systemic."""
@@ -232,7 +367,28 @@ class Snapshot:
             rows = module.follow_through(self.analysis, members)
             return rows[0] if rows else None
 
-        return self._memo(("followthrough", theme_id, filters), build)
+        return self.memo(("followthrough", theme_id, filters), build)
+
+    def report(self, q: str, *, redact_names: bool = False) -> dict:
+        """:func:`analytics.report.build_report` for quarter ``q`` over the whole store.
+
+        The last few are kept (a 10,000-COE report is tens of MB in memory), so downloading a
+        quarter in a second format does not build it again.
+        """
+        from analytics.report import build_report
+
+        if self.analysis is None:
+            raise ValueError("this store has no analysis to report on")
+        key = (q, redact_names)
+        with self._lock:
+            if key in self._reports:
+                return self._reports[key]
+        report = build_report(self.analysis, self.coes, quarter=q, redact_names=redact_names)
+        with self._lock:
+            self._reports[key] = report
+            while len(self._reports) > REPORTS_KEPT:
+                self._reports.pop(next(iter(self._reports)))
+        return report
 
     @cached_property
     def causal(self) -> Any | None:
@@ -240,7 +396,9 @@ class Snapshot:
         module = _optional("analytics.causal")
         if module is None or self.analysis is None:
             return None
-        return build_causal(module, self.analysis, self.coes)
+        graph = build_causal(module, self.analysis, self.coes)
+        _freeze()  # long-lived like the snapshot itself: keep it out of every later collection
+        return graph
 
     @cached_property
     def precedents(self) -> Any | None:
@@ -248,13 +406,33 @@ class Snapshot:
         module = _optional("analytics.search")
         if module is None or self.analysis is None:
             return None
-        return build_precedent_index(module, self.analysis, self.coes, self.store_path)
+        index = build_precedent_index(module, self.analysis, self.coes, self.store_path)
+        _freeze()
+        return index
+
+    # Built with the snapshot: cheap (about half a second at 10,000 COEs) and what the default
+    # views and the review page read on every request.
+    PREPARED = (
+        "coe_by_id",
+        "quarters",
+        "coes_by_quarter",
+        "themes_of_coe",
+        "action_index",
+        "all_theme_rows",
+        "theme_rows_by_quarter",
+    )
+
+    def prepare(self) -> None:
+        """Build the per-run indexes every request leans on (:attr:`PREPARED`)."""
+        for name in self.PREPARED:
+            getattr(self, name)
 
     def warm(self) -> None:
-        """Build the heavy per-run pieces now (server start-up) rather than on a first click."""
-        for name in ("coe_by_id", "quarters", "map_points", "repeats", "causal", "precedents"):
+        """Also build the heavy per-run pieces now (server start-up) rather than on a first click."""
+        self.prepare()
+        for name in ("map_points", "repeats", "causal", "precedents"):
             getattr(self, name)
-        self.theme_rows()
+        _freeze()
 
     def why_chains(self, coe: COE) -> list[list[str]]:
         """Each root-to-leaf path of a COE's why tree, as the answers along it."""
@@ -305,6 +483,18 @@ def _connection(store_path: str) -> sqlite3.Connection:
     return conns[store_path]
 
 
+def _freeze() -> None:
+    """Move everything alive now out of the garbage collector's sight.
+
+    A snapshot of 10,000 COEs is a few hundred thousand long-lived objects; a full collection
+    walks all of them (about half a second) and would land inside whichever request happened
+    to trigger it. Frozen, they are skipped; the data is read-only and freed by reference
+    counting when a new run replaces it (:meth:`DataSource.current` unfreezes first).
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def _read_lint(conn: sqlite3.Connection) -> dict[str, tuple[int, list[dict]]]:
     try:
         rows = conn.execute("SELECT coe_id, score, findings FROM lint").fetchall()
@@ -349,9 +539,12 @@ class DataSource:
             return self._snapshot
         with self._lock:
             if self._snapshot is None or key != self._key:
-                self._snapshot = load_snapshot(self.store_path)
-                self._key = key
+                gc.unfreeze()  # the snapshot being replaced can be collected again
+                snapshot = load_snapshot(self.store_path)
+                snapshot.prepare()
+                self._snapshot, self._key = snapshot, key
                 self.loads += 1
+                _freeze()
         return self._snapshot
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from analytics.analysis import Analysis
-from analytics.record import COE
+from analytics.record import COE, Action
 from analytics.scores import quarter, quarter_range
 
 # One palette for the whole app (matches assets/style.css).
@@ -394,30 +394,35 @@ def why_tree_elements(coe: COE) -> list[dict]:
 
 
 def causal_elements(
-    nodes: Sequence[dict], edges: Sequence[dict], theme_labels: dict[str, str]
+    nodes: Sequence[dict], edges: Sequence[dict], theme_labels: dict[str, str] | None = None
 ) -> list[dict]:
     """Cytoscape elements for the theme-level causal graph.
 
-    ``nodes``: ``{"id", "coe_count", "depth"}``; ``edges``: ``{"source", "target", "weight"}``.
-    Node size follows the COE count; theme nodes (``T..``) are the clickable ones.
+    ``nodes``: ``{"id", "coe_count", "label"?}``; ``edges``: ``{"source", "target", "weight"}``.
+    A node is labelled by its cluster label (``theme_labels`` wins over the node's own); themes
+    (``T..``, the clickable ones) also by their id, which the rest of the dashboard uses. Node
+    size follows the COE count, edge width the number of chains.
     """
     if not nodes:
         return []
+    theme_labels = theme_labels or {}
     biggest = max(n.get("coe_count", 1) or 1 for n in nodes)
     heaviest = max((e.get("weight", 1) or 1 for e in edges), default=1)
     out = []
     for n in nodes:
         nid = n["id"]
         count = n.get("coe_count", 1) or 1
+        theme = nid.startswith("T")
+        text = short(theme_labels.get(nid) or n.get("label") or "", 56)
         out.append(
             {
                 "data": {
                     "id": nid,
-                    "label": short(f"{nid} {theme_labels.get(nid, '')}", 40),
-                    "size": round(24 + 40 * (count / biggest) ** 0.5, 1),
+                    "label": f"{nid} · {text}" if theme and text else (text or nid),
+                    "size": round(18 + 26 * (count / biggest) ** 0.5, 1),
                     "coes": count,
                 },
-                "classes": "theme" if nid.startswith("T") else "step",
+                "classes": "theme" if theme else "step",
             }
         )
     for e in edges:
@@ -494,6 +499,18 @@ def quarter_end(q: str) -> str:
     return f"{y}-{3 * n:02d}-{[31, 30, 30, 31][n - 1]}"
 
 
+def action_row(coe: COE, action: Action) -> dict:
+    """One action as a review table row."""
+    return {
+        "coe": coe.id,
+        "action": action.title,
+        "owner": action.owner or "",
+        "priority": action.priority or "",
+        "due": action.due,
+        "status": action.status or "unknown",
+    }
+
+
 def quarter_actions(coes: Sequence[COE], q: str) -> dict[str, list[dict]]:
     """Actions due in the quarter, and actions overdue at its end (due before, not done)."""
     end = quarter_end(q)
@@ -502,14 +519,7 @@ def quarter_actions(coes: Sequence[COE], q: str) -> dict[str, list[dict]]:
         for a in c.actions:
             if not a.due:
                 continue
-            row = {
-                "coe": c.id,
-                "action": a.title,
-                "owner": a.owner or "",
-                "priority": a.priority or "",
-                "due": a.due,
-                "status": a.status or "unknown",
-            }
+            row = action_row(c, a)
             if quarter(a.due) == q:
                 due.append(row)
             if a.due <= end and a.status not in ("done", "wont-do"):
@@ -540,12 +550,20 @@ def severity_donut(severity: dict[str, int]) -> go.Figure:
 
 
 def causal_subgraph(
-    C, theme_ids: Sequence[str], *, min_weight: int = 2, max_nodes: int = 60, depth: int = 3
+    C,
+    theme_ids: Sequence[str],
+    *,
+    min_weight: int = 2,
+    max_nodes: int = 60,
+    depth: int = 3,
+    per_node: int | None = None,
 ) -> tuple[list[dict], list[dict]]:
     """The part of the theme-level causal graph that leads into the given themes.
 
     Walks back from each theme along edges carrying at least ``min_weight`` chains, up to
-    ``depth`` steps, keeping the heaviest edges first until ``max_nodes`` nodes are in.
+    ``depth`` steps, keeping the heaviest edges first until ``max_nodes`` nodes are in. With
+    ``per_node``, each node keeps only its ``per_node`` heaviest incoming steps: the strongest
+    explanations of a theme, not every chain that ever touched it.
 
     Parameters
     ----------
@@ -558,27 +576,36 @@ def causal_subgraph(
     -------
     (nodes, edges)
         ``nodes``: ``{"id", "coe_count", "depth", "kind", "label"}``;
-        ``edges``: ``{"source", "target", "weight"}``.
+        ``edges``: ``{"source", "target", "weight"}`` between kept nodes; with ``per_node``,
+        each node's ``per_node`` heaviest incoming ones from nodes found further back, and
+        the edges the walk took.
     """
-    keep: dict[str, None] = {t: None for t in theme_ids if t in C}
-    frontier = list(keep)
-    for _ in range(depth):
-        incoming = sorted(
-            (
-                (w, u, v)
-                for v in frontier
-                for u, _v, w in C.in_edges(v, data="weight", default=1)
-                if w >= min_weight and u not in keep
-            ),
-            key=lambda e: (-e[0], e[1]),
-        )
+    # level: how many steps back from a theme the walk found a node (themes are 0).
+    level: dict[str, int] = {t: 0 for t in theme_ids if t in C}
+    walked: dict[tuple[str, str], int] = {}
+    frontier = list(level)
+    for step in range(1, depth + 1):
+        incoming = []
+        for v in frontier:
+            strong = sorted(
+                (
+                    (w, u, v)
+                    for u, _v, w in C.in_edges(v, data="weight", default=1)
+                    if w >= min_weight and u not in level
+                ),
+                key=lambda e: (-e[0], e[1]),
+            )
+            incoming.extend(strong[:per_node] if per_node else strong)
+        incoming.sort(key=lambda e: (-e[0], e[1]))
         frontier = []
-        for _w, u, _v in incoming:
-            if len(keep) >= max_nodes:
+        for w, u, v in incoming:
+            if len(level) >= max_nodes:
                 break
-            if u not in keep:
-                keep[u] = None
+            if u not in level:
+                level[u] = step
                 frontier.append(u)
+                walked[(u, v)] = w
+    keep = level
     nodes = [
         {
             "id": n,
@@ -589,9 +616,17 @@ def causal_subgraph(
         }
         for n in keep
     ]
-    edges = [
-        {"source": u, "target": v, "weight": w}
-        for u, v, w in C.subgraph(keep).edges(data="weight", default=1)
-        if w >= min_weight
-    ]
-    return nodes, edges
+    edges: dict[tuple[str, str], int] = dict(walked)
+    for v in keep:
+        # Edges run from a later level to an earlier one only, so the drawing has depth + 1
+        # columns however the kept steps happen to link up among themselves.
+        into = sorted(
+            (
+                (w, u)
+                for u, _v, w in C.in_edges(v, data="weight", default=1)
+                if u in keep and w >= min_weight and (not per_node or keep[u] > keep[v])
+            ),
+            key=lambda e: (-e[0], e[1]),
+        )
+        edges.update(((u, v), w) for w, u in (into[:per_node] if per_node else into))
+    return nodes, [{"source": u, "target": v, "weight": w} for (u, v), w in edges.items()]

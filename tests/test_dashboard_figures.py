@@ -172,6 +172,47 @@ def test_causal_subgraph_walks_back_from_themes():
     assert [e["classes"] for e in els if e["data"].get("id") == "T1"] == ["theme"]
 
 
+def test_causal_subgraph_keeps_each_nodes_strongest_steps_in_columns():
+    import networkx as nx
+
+    C = nx.DiGraph()
+    C.add_nodes_from(["W1", "W2", "W3", "W4"], kind="why", coe_count=3, label="a step")
+    C.add_nodes_from(["T1", "T2"], kind="theme", coe_count=4, label="a theme")
+    C.add_edge("W1", "T1", weight=5)
+    C.add_edge("W2", "T1", weight=3)
+    C.add_edge("W3", "T1", weight=2)  # third strongest into T1: left out with per_node=2
+    C.add_edge("W4", "W1", weight=4)
+    C.add_edge("W2", "W1", weight=2)  # same column: not drawn, the picture stays layered
+    C.add_edge("W2", "T2", weight=6)
+    nodes, edges = fig.causal_subgraph(C, ["T1", "T2"], min_weight=2, per_node=2, depth=2)
+    assert {n["id"] for n in nodes} == {"T1", "T2", "W1", "W2", "W4"}
+    assert {(e["source"], e["target"]) for e in edges} == {
+        ("W1", "T1"),
+        ("W2", "T1"),
+        ("W2", "T2"),
+        ("W4", "W1"),
+    }
+    # Without the per-node cap every edge at the weight is kept, as before.
+    _nodes, all_edges = fig.causal_subgraph(C, ["T1", "T2"], min_weight=2, depth=2)
+    assert ("W2", "W1") in {(e["source"], e["target"]) for e in all_edges}
+
+
+def test_causal_elements_label_nodes_by_cluster_label():
+    nodes = [
+        {"id": "T1", "coe_count": 4, "label": "cert / expiry"},
+        {"id": "W7", "coe_count": 1, "label": "renewal / manual"},
+    ]
+    edges = [{"source": "W7", "target": "T1", "weight": 2}]
+    drawn = {
+        e["data"]["id"]: e["data"] for e in fig.causal_elements(nodes, edges) if "id" in e["data"]
+    }
+    assert {k: d["label"] for k, d in drawn.items()} == {
+        "T1": "T1 · cert / expiry",
+        "W7": "renewal / manual",
+    }
+    assert drawn["T1"]["size"] > drawn["W7"]["size"]
+
+
 def test_filters_keep_and_round_trip():
     f = Filters(quarter_from="2025Q2", services=("api",), severities=("Sev1",))
     assert Filters.from_store(f.to_store()) == f

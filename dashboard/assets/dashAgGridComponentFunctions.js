@@ -12,3 +12,14 @@ dagcomponentfuncs.CoeLink = function (props) {
     props.value
   );
 };
+
+dagcomponentfuncs.ThemeLink = function (props) {
+  if (!props.value) {
+    return null;
+  }
+  return React.createElement(
+    "a",
+    { href: "/themes?theme=" + encodeURIComponent(props.value), className: "theme-link" },
+    props.value
+  );
+};

@@ -23,6 +23,27 @@ GO = "causal-go"
 
 cyto.load_extra_layouts()  # dagre: layered layout that reads top-down like a why chain
 
+# Default view: the top themes and only their strongest steps, so that at 1440x900 every label
+# is legible without zooming (the sliders open it up).
+DEFAULT_THEMES = 5
+PER_NODE = 2
+MAX_NODES = 20
+DEPTH = 2
+
+# Left to right, like a why chain read back from the root cause: earlier steps on the left,
+# themes on the right. Labels sit beside their node and count in its size, so dagre spaces
+# the columns by the labels and nothing overlaps.
+LAYOUT = {
+    "name": "dagre",
+    "rankDir": "LR",
+    "nodeDimensionsIncludeLabels": True,
+    "nodeSep": 12,
+    "rankSep": 90,
+    "edgeSep": 8,
+    "padding": 16,
+    "fit": True,
+}
+
 STYLESHEET = [
     {
         "selector": "node",
@@ -30,12 +51,17 @@ STYLESHEET = [
             "label": "data(label)",
             "width": "data(size)",
             "height": "data(size)",
-            "font-size": 12,
+            "font-size": 14,
+            "line-height": 1.2,
             "color": "#1f2933",
             "text-wrap": "wrap",
-            "text-max-width": 120,
-            "text-valign": "bottom",
-            "text-margin-y": 4,
+            "text-max-width": 200,
+            "text-valign": "center",
+            "text-halign": "right",
+            "text-margin-x": 6,
+            "text-background-color": "#ffffff",
+            "text-background-opacity": 0.85,
+            "text-background-padding": 2,
             "background-color": "#94a3b8",
             "border-width": 1,
             "border-color": "#ffffff",
@@ -43,17 +69,25 @@ STYLESHEET = [
     },
     {
         "selector": ".theme",
-        "style": {"background-color": "#2563eb", "shape": "round-rectangle", "font-weight": 600},
+        "style": {
+            "background-color": "#2563eb",
+            "shape": "round-rectangle",
+            "font-size": 14,
+            "font-weight": 600,
+            "color": "#1e3a8a",
+            "text-max-width": 220,
+        },
     },
     {
         "selector": "edge",
         "style": {
             "width": "data(width)",
-            "line-color": "#cbd5e1",
-            "target-arrow-color": "#cbd5e1",
+            "line-color": "#b6c2d1",
+            "target-arrow-color": "#b6c2d1",
             "target-arrow-shape": "triangle",
             "curve-style": "bezier",
             "arrow-scale": 0.8,
+            "opacity": 0.8,
         },
     },
     {"selector": "node:selected", "style": {"border-width": 3, "border-color": "#f59e0b"}},
@@ -70,62 +104,68 @@ def layout(**_query) -> html.Div:
                 children=[
                     html.H1("Causal graph"),
                     html.P(
-                        "Every COE's why chain, collapsed into clusters of similar why-steps (grey) "
-                        "leading to root-cause themes (blue). Edge width = chains taking that step. "
-                        "Click a theme to open it; click a step to see where it leads.",
+                        "Why-steps (grey) that why chains pass through on their way to a root-cause "
+                        "theme (blue); edge width = chains. Click a theme to open it.",
                         className="lede",
                     ),
                 ],
             ),
             html.Div(
-                className="controls",
-                children=[
-                    html.Label("Themes shown", htmlFor=THEMES),
-                    dcc.Slider(
-                        id=THEMES,
-                        min=3,
-                        max=30,
-                        step=1,
-                        value=8,
-                        marks={3: "3", 10: "10", 20: "20", 30: "30"},
-                        allow_direct_input=False,
-                    ),
-                    html.Label("Min. chains per step", htmlFor=WEIGHT),
-                    dcc.Slider(
-                        id=WEIGHT,
-                        min=1,
-                        max=6,
-                        step=1,
-                        value=2,
-                        marks={i: str(i) for i in range(1, 7)},
-                        allow_direct_input=False,
-                    ),
-                ],
-            ),
-            html.Div(
-                className="grid-main-side",
+                className="grid-graph-side",
                 children=[
                     card(
                         None,
                         cyto.Cytoscape(
                             id=GRAPH,
                             elements=[],
-                            layout={
-                                "name": "dagre",
-                                "rankDir": "TB",
-                                "nodeSep": 70,
-                                "rankSep": 110,
-                                "padding": 20,
-                            },
+                            layout=LAYOUT,
                             stylesheet=STYLESHEET,
-                            style={"width": "100%", "height": "640px"},
+                            # The graph fills what is left of the window below the filter bar and heading,
+                            # so the whole graph is in view at 1440x900 without scrolling.
+                            style={
+                                "width": "100%",
+                                "height": "calc(100vh - 250px)",
+                                "minHeight": "460px",
+                            },
                             minZoom=0.2,
-                            maxZoom=2.5,
+                            maxZoom=1.4,
                             wheelSensitivity=0.2,
                         ),
                         className="card-flush",
                     ),
-                    card("Selected", html.Div(id=INFO, children=note("Click a node."))),
+                    html.Div(
+                        [
+                            card(
+                                None,
+                                html.Div(
+                                    className="controls-stack",
+                                    children=[
+                                        html.Label("Themes shown", htmlFor=THEMES),
+                                        dcc.Slider(
+                                            id=THEMES,
+                                            min=3,
+                                            max=30,
+                                            step=1,
+                                            value=DEFAULT_THEMES,
+                                            marks={3: "3", 10: "10", 20: "20", 30: "30"},
+                                            allow_direct_input=False,
+                                        ),
+                                        html.Label("Min. chains per step", htmlFor=WEIGHT),
+                                        dcc.Slider(
+                                            id=WEIGHT,
+                                            min=1,
+                                            max=6,
+                                            step=1,
+                                            value=2,
+                                            marks={i: str(i) for i in range(1, 7)},
+                                            allow_direct_input=False,
+                                        ),
+                                    ],
+                                ),
+                            ),
+                            card("Selected", html.Div(id=INFO, children=note("Click a node."))),
+                        ]
+                    ),
                 ],
             ),
         ],
@@ -144,11 +184,17 @@ def update_graph(filters_data: dict | None, n_themes: int | None, min_weight: in
     if C is None:
         return []
     rows = snapshot.theme_rows(data.Filters.from_store(filters_data))
+    n = n_themes or DEFAULT_THEMES
     nodes, edges = fig.causal_subgraph(
-        C, [r["id"] for r in rows[: n_themes or 8]], min_weight=min_weight or 1, max_nodes=40
+        C,
+        [r["id"] for r in rows[:n]],
+        min_weight=min_weight or 1,
+        per_node=PER_NODE,
+        depth=DEPTH,
+        # More themes asked for, more room: about four steps per theme shown.
+        max_nodes=min(60, max(MAX_NODES, 4 * n)),
     )
-    labels = {n["id"]: n["label"] for n in nodes}
-    return fig.causal_elements(nodes, edges, labels)
+    return fig.causal_elements(nodes, edges)
 
 
 @callback(

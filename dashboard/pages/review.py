@@ -13,6 +13,7 @@ from dashboard import data
 from dashboard import figures as fig
 from dashboard.components import card, graph, grid, kpi, note, theme_href
 from dashboard.components import table as html_table
+from dashboard.downloads import REPORT_FORMATS, report_download
 from dashboard.filters import STORE
 
 dash.register_page(
@@ -23,8 +24,14 @@ QUARTER = "review-quarter"
 BODY = "review-body"
 EXPORT = "review-export"
 DOWNLOAD = "review-download"
+REPORT = "review-report"
+REPORT_FORMAT = "review-report-format"
+REDACT = "review-redact"
+REPORT_DOWNLOAD = "review-report-download"
+REPORT_LABEL = "Download report"
 DUE = "review-due"
 OVERDUE = "review-overdue"
+RECURRING = "review-recurring"
 
 THEME_COLUMNS = [
     ("id", "Theme"),
@@ -33,6 +40,24 @@ THEME_COLUMNS = [
     ("coes_total", "All time"),
     ("services", "Svcs"),
     ("trend", "Trend"),
+]
+# Recurring themes are a grid, not an HTML table: rows are data, so a quarter with a hundred
+# recurring themes costs the server nothing to lay out.
+THEME_GRID = [
+    {"field": "id", "headerName": "Theme", "cellRenderer": "ThemeLink", "width": 110},
+    {"field": "label", "headerName": "Label", "flex": 1, "minWidth": 120, "tooltipField": "label"},
+    {"field": "coes_in_quarter", "headerName": "This qtr", "width": 120, "sort": "desc"},
+    {"field": "coes_total", "headerName": "All time", "width": 115},
+    {"field": "services", "headerName": "Svcs", "width": 100},
+    {
+        "field": "trend",
+        "headerName": "Trend",
+        "width": 98,
+        "cellClassRules": {
+            "trend-rising": "params.value == 'rising'",
+            "trend-falling": "params.value == 'falling'",
+        },
+    },
 ]
 ACTION_GRID = [
     {"field": "coe", "headerName": "COE", "cellRenderer": "CoeLink", "width": 150},
@@ -87,8 +112,41 @@ def layout(quarter: str | None = None, **_query) -> html.Div:
                                 clearable=False,
                                 className="quarter-dropdown",
                             ),
-                            html.Button("Export CSV", id=EXPORT, n_clicks=0, className="button"),
+                            html.Button(
+                                "Tables (CSV)",
+                                id=EXPORT,
+                                n_clicks=0,
+                                className="button button-quiet",
+                                title="The tables on this page, with the page filters, as CSV",
+                            ),
+                            html.Div(
+                                className="export-group",
+                                title="The quarterly report `coe report --quarter` writes: "
+                                "the whole store, page filters do not apply",
+                                children=[
+                                    dcc.Dropdown(
+                                        id=REPORT_FORMAT,
+                                        options=[
+                                            {"label": f.upper(), "value": f} for f in REPORT_FORMATS
+                                        ],
+                                        value="html",
+                                        clearable=False,
+                                        searchable=False,
+                                        className="format-dropdown",
+                                    ),
+                                    dcc.Checklist(
+                                        id=REDACT,
+                                        options=[{"label": " Redact names", "value": "redact"}],
+                                        value=[],
+                                        className="redact-check",
+                                    ),
+                                    html.Button(
+                                        REPORT_LABEL, id=REPORT, n_clicks=0, className="button"
+                                    ),
+                                ],
+                            ),
                             dcc.Download(id=DOWNLOAD),
+                            dcc.Download(id=REPORT_DOWNLOAD),
                         ],
                     ),
                 ],
@@ -105,14 +163,17 @@ def review_data(snapshot: data.Snapshot, q: str, filters: data.Filters) -> dict:
     the history before it); service, team and severity filters apply.
     """
     scope = replace(filters, quarter_from=None, quarter_to=None)
-    coes = snapshot.filtered(scope)
-    rows = snapshot.theme_rows(scope)
-    return {
-        "quarter": q,
-        "summary": fig.quarter_summary(coes, q),
-        "themes": fig.quarter_themes(rows, q),
-        "actions": fig.quarter_actions(coes, q),
-    }
+
+    def build() -> dict:
+        return {
+            "quarter": q,
+            "summary": fig.quarter_summary(snapshot.quarter_coes(q, scope), q),
+            "themes": fig.quarter_themes(snapshot.quarter_theme_rows(q, scope), q),
+            "actions": snapshot.quarter_actions(q, scope),
+        }
+
+    # The page and its CSV export ask for the same review: build it once per quarter and scope.
+    return snapshot.memo(("review", q, scope), build)
 
 
 @callback(Output(BODY, "children"), Input(QUARTER, "value"), Input(STORE, "data"))
@@ -131,6 +192,8 @@ def review_body(review: dict) -> list:
         return "—" if v is None else f"{v:g} min"
 
     def theme_table(items, empty):
+        # New and rising are short lists in narrow cards, where a wrapping table reads better
+        # than a grid; ``limit`` caps the components a long one would cost.
         return html.Div(
             html_table(
                 items,
@@ -138,6 +201,7 @@ def review_body(review: dict) -> list:
                 links={"id": theme_href},
                 empty=empty,
                 className="table-compact",
+                limit=25,
             ),
             className="scroll-panel",
         )
@@ -175,7 +239,9 @@ def review_body(review: dict) -> list:
         ),
         card(
             "Recurring themes",
-            theme_table(themes["recurring"], "Nothing recurred this quarter."),
+            grid(RECURRING, themes["recurring"], THEME_GRID, height=320)
+            if themes["recurring"]
+            else note("Nothing recurred this quarter."),
             subtitle="Seen this quarter and before it.",
         ),
         card(
@@ -192,16 +258,16 @@ def review_body(review: dict) -> list:
 
 def review_csv(review: dict) -> str:
     """The review's tables as one CSV, a ``table`` column saying which table a row is from."""
-    fields = ["table", *dict.fromkeys(k for k, _ in THEME_COLUMNS + ACTION_COLUMNS)]
+    fields = list(dict.fromkeys(k for k, _ in THEME_COLUMNS + ACTION_COLUMNS))
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
-    writer.writeheader()
+    writer = csv.writer(out)
+    writer.writerow(["table", *fields])
     for name in ("new", "recurring", "rising"):
         for row in review["themes"][name]:
-            writer.writerow({"table": f"{name} themes", **row})
+            writer.writerow([f"{name} themes", *(row.get(k, "") for k in fields)])
     for name in ("due", "overdue"):
         for row in review["actions"][name]:
-            writer.writerow({"table": f"actions {name}", **row})
+            writer.writerow([f"actions {name}", *(row.get(k, "") for k in fields)])
     return out.getvalue()
 
 
@@ -217,3 +283,21 @@ def export(_clicks: int, q: str | None, filters_data: dict | None):
         return dash.no_update
     review = review_data(data.current(), q, data.Filters.from_store(filters_data))
     return {"content": review_csv(review), "filename": f"coe-review-{q}.csv", "type": "text/csv"}
+
+
+@callback(
+    Output(REPORT_DOWNLOAD, "data"),
+    Input(REPORT, "n_clicks"),
+    State(QUARTER, "value"),
+    State(REPORT_FORMAT, "value"),
+    State(REDACT, "value"),
+    prevent_initial_call=True,
+    running=[
+        (Output(REPORT, "disabled"), True, False),
+        (Output(REPORT, "children"), "Preparing…", REPORT_LABEL),
+    ],
+)
+def export_report(_clicks: int, q: str | None, fmt: str | None, redact: list | None):
+    if not q:
+        return dash.no_update
+    return report_download(data.current(), q, fmt or "html", redact_names=bool(redact))

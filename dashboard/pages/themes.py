@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dash
 import dash_ag_grid as dag
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import data
 from dashboard import figures as fig
 from dashboard.components import card, coe_href, graph, kpi, note, table, unavailable
+from dashboard.downloads import EXPORT_FORMATS, cluster_download
 from dashboard.filters import STORE
 
 dash.register_page(__name__, path="/themes", name="Themes", title="coegraph · Themes", order=1)
@@ -17,6 +18,13 @@ GRID = "themes-grid"
 SELECTED = "themes-selected"
 DETAIL = "themes-detail"
 MAP = "themes-map"
+EXPORT_FORMAT = "themes-export-format"
+REDACT = "themes-redact"
+EXPORT_THEMES = "themes-export-themes"
+EXPORT_ACTIONS = "themes-export-actions"
+DOWNLOAD_THEMES = "themes-download-themes"
+DOWNLOAD_ACTIONS = "themes-download-actions"
+EXPORT_LABELS = {"themes": "Export themes", "actions": "Export action families"}
 
 COLUMNS = [
     {"field": "id", "headerName": "Theme", "width": 90, "pinned": "left"},
@@ -51,14 +59,19 @@ def layout(theme: str | None = None, **_query) -> html.Div:
         children=[
             dcc.Store(id=SELECTED, data=theme),
             html.Div(
-                className="page-head",
+                className="page-head page-head-row",
                 children=[
-                    html.H1("Themes"),
-                    html.P(
-                        "Root-cause themes: failure mechanisms that recur across COEs. Sort or "
-                        "filter the table; click a row to see its evidence.",
-                        className="lede",
+                    html.Div(
+                        [
+                            html.H1("Themes"),
+                            html.P(
+                                "Root-cause themes: failure mechanisms that recur across COEs. "
+                                "Sort or filter the table; click a row to see its evidence.",
+                                className="lede",
+                            ),
+                        ]
                     ),
+                    export_controls(),
                 ],
             ),
             card(
@@ -88,10 +101,67 @@ def layout(theme: str | None = None, **_query) -> html.Div:
     )
 
 
+def export_controls() -> html.Div:
+    """Format, redaction and the two export buttons (the files ``coe export clusters`` writes)."""
+    return html.Div(
+        className="head-controls",
+        title="Every theme or action family with its members, as `coe export clusters` writes "
+        "them: the whole store, page filters do not apply",
+        children=[
+            dcc.Dropdown(
+                id=EXPORT_FORMAT,
+                options=[{"label": f.upper(), "value": f} for f in EXPORT_FORMATS],
+                value="csv",
+                clearable=False,
+                searchable=False,
+                className="format-dropdown",
+            ),
+            dcc.Checklist(
+                id=REDACT,
+                options=[{"label": " Redact names", "value": "redact"}],
+                value=[],
+                className="redact-check",
+            ),
+            html.Button(EXPORT_LABELS["themes"], id=EXPORT_THEMES, n_clicks=0, className="button"),
+            html.Button(
+                EXPORT_LABELS["actions"],
+                id=EXPORT_ACTIONS,
+                n_clicks=0,
+                className="button button-quiet",
+            ),
+            dcc.Download(id=DOWNLOAD_THEMES),
+            dcc.Download(id=DOWNLOAD_ACTIONS),
+        ],
+    )
+
+
 @callback(Output(GRID, "rowData"), Input(STORE, "data"))
 def update_rows(filters_data: dict | None) -> list[dict]:
     snapshot = data.current()
     return fig.theme_grid_rows(snapshot.theme_rows(data.Filters.from_store(filters_data)))
+
+
+def _export_callback(kind: str, button: str, download: str):
+    # One callback per button, so each shows its own "Preparing…" while the file is built.
+    @callback(
+        Output(download, "data"),
+        Input(button, "n_clicks"),
+        State(EXPORT_FORMAT, "value"),
+        State(REDACT, "value"),
+        prevent_initial_call=True,
+        running=[
+            (Output(button, "disabled"), True, False),
+            (Output(button, "children"), "Preparing…", EXPORT_LABELS[kind]),
+        ],
+    )
+    def export(_clicks: int, fmt: str | None, redact: list | None):
+        return cluster_download(data.current(), kind, fmt or "csv", redact_names=bool(redact))
+
+    return export
+
+
+export_themes = _export_callback("themes", EXPORT_THEMES, DOWNLOAD_THEMES)
+export_actions = _export_callback("actions", EXPORT_ACTIONS, DOWNLOAD_ACTIONS)
 
 
 @callback(Output(SELECTED, "data"), Input(GRID, "selectedRows"), prevent_initial_call=True)
