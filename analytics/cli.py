@@ -204,13 +204,20 @@ def themes(store_path, fmt, show_all) -> None:
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table")
 def evaluate(store_path, labels_path, fmt) -> None:
-    """ARI, NMI and purity of themes and action families against a labels file."""
+    """ARI, NMI and purity of themes and action families; recall@5 and MRR of precedent search."""
     from analytics.evaluate import evaluate_clusters, load_labels
 
     conn = _open(store_path)
-    scores = evaluate_clusters(_analysis(conn), load_labels(labels_path))
-    rows = [{"what": k, **v} for k, v in scores.items()]
-    click.echo(render(rows, fmt))
+    analysis, labels = _analysis(conn), load_labels(labels_path)
+    scores = evaluate_clusters(analysis, labels)
+    click.echo(render([{"what": k, **v} for k, v in scores.items()], fmt))
+    if labels.get("drafts"):
+        from analytics.search import build_index, evaluate_search, index_cache_path, load_drafts
+
+        index = build_index(conn, analysis, cache=index_cache_path(conn))
+        drafts = load_drafts(labels, labels_path.parent)
+        truth = {c: e["theme"] for c, e in labels["coes"].items() if e.get("theme")}
+        click.echo(render([{"what": "search", **evaluate_search(index, drafts, truth)}], fmt))
 
 
 @main.command()

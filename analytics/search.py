@@ -1,0 +1,827 @@
+"""Precedent search: "has this happened before?" for a bar raiser reviewing a draft COE.
+
+A draft (a stored COE, a file, or a few sentences) is compared with every analysed COE by four
+signals, fused into one score:
+
+* **statements** - each draft why-step / root cause is matched to its most similar why-step or
+  root cause of the precedent (cosine of masked embeddings); the signal is the mean of those best
+  matches (how much of the draft's chain the precedent shares) plus the best single pair;
+* **root cause** - the best similarity between any draft statement and one of the precedent's
+  root causes (the mechanism underneath);
+* **document** - cosine between embeddings of the whole masked documents
+  (title, root causes, summary, why-steps);
+* **bm25** - Okapi BM25 of the masked draft text against the masked precedent text.
+
+Fusion is a weighted sum of per-query standard scores (each signal counts by how far a COE stands
+out from the corpus, whatever the signal's raw range). On the generated corpus every signal alone
+already finds a same-theme precedent first, so :data:`WEIGHTS` were set on the real DFDS
+postmortems, whose recurring incidents share a mechanism and vocabulary but little phrasing of
+their root causes: there the whole document and BM25 carry most of the signal and statement
+matching alone is weak, so statements count half and root causes a quarter
+(``benchmarks/bench_search.py`` prints each signal alone beside the fusion).
+
+Per query the cost is one matrix product of the corpus's statement block (float32, L2-normalised,
+rows grouped by COE) with the draft's few statement vectors, a ``maximum.reduceat`` per COE block,
+one matrix-vector product for documents and a sparse column product for BM25: no Python loop over
+COEs. Built indexes of model embeddings are saved beside the store (:func:`index_cache_path`),
+so a 100,000-COE index loads from arrays instead of re-tokenising every document.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from analytics.analysis import ACTION, ROOT_CAUSE, WHY, Analysis
+from analytics.analyze import collect_statements
+from analytics.bm25 import BM25
+from analytics.embed import embed_texts, make_embedder
+from analytics.masking import entity_pattern, mask
+from analytics.record import COE, Action, Impact
+from analytics.store import load_coe, load_coes
+
+CACHE_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How much each signal counts in the fused score (0 switches a signal off).
+
+    ``theme`` is a bonus for precedents in the theme whose centroid is nearest the draft's
+    root cause.
+    """
+
+    statements: float = 0.5
+    best_pair: float = 0.0
+    root_cause: float = 0.25
+    document: float = 1.0
+    bm25: float = 1.0
+    theme: float = 0.0
+    fusion: str = "z"
+
+
+WEIGHTS = Weights()
+BASELINES = {
+    "bm25": Weights(0, 0, 0, 0, 1, 0),
+    "document": Weights(0, 0, 0, 1, 0, 0),
+    "statements": Weights(1, 0.5, 0.5, 0, 0, 0),
+    "document + bm25": Weights(0, 0, 0, 1, 1, 0),
+}
+
+
+@dataclass(frozen=True)
+class MatchedPair:
+    """A draft statement and the precedent statement most similar to it."""
+
+    draft: str
+    draft_kind: str
+    precedent: str
+    precedent_kind: str
+    similarity: float
+
+
+@dataclass(frozen=True)
+class ThemeMatch:
+    """The precedent's theme; ``shared`` when the draft's root cause lies nearest its centroid."""
+
+    id: str
+    label: str
+    shared: bool
+
+
+@dataclass(frozen=True)
+class Signals:
+    statements: float
+    root_cause: float
+    document: float
+    bm25: float
+
+
+@dataclass(frozen=True)
+class Precedent:
+    """One earlier COE that matches a draft, with why it matched and what was done."""
+
+    coe_id: str
+    title: str
+    date: str | None
+    services: tuple[str, ...]
+    team: str | None
+    score: float
+    theme: ThemeMatch | None
+    signals: Signals
+    pairs: tuple[MatchedPair, ...]
+    actions: tuple[Action, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["services"] = list(self.services)
+        data["pairs"] = [asdict(p) for p in self.pairs]
+        data["actions"] = [asdict(a) for a in self.actions]
+        return data
+
+
+@dataclass(frozen=True)
+class _DraftStatement:
+    kind: str
+    text: str
+    masked: str
+
+
+@dataclass
+class _Query:
+    statements: list[_DraftStatement]
+    vectors: np.ndarray
+    document: np.ndarray
+    text: str
+    theme: int = -1
+    excluded: frozenset[str] = frozenset()
+
+
+def document_text(coe: COE) -> str:
+    """The text a COE is searched by: title, root causes, summary, then why-steps.
+
+    Root causes come before the why-steps because sentence models truncate long inputs and the
+    mechanism is what a precedent must share.
+
+    >>> from analytics.record import Why
+    >>> document_text(COE("C-1", "Cert expired", root_causes=("no renewal alarm",),
+    ...                   whys=(Why("1", None, None, "the cert expired"),)))
+    'Cert expired. no renewal alarm. the cert expired'
+    """
+    parts = [coe.title, *coe.root_causes, coe.impact.summary]
+    parts += [w.answer or w.question or "" for w in coe.whys]
+    return ". ".join(p.strip().rstrip(".") for p in parts if p and p.strip())
+
+
+class PrecedentIndex:
+    """Search structure over one analysis run; build with :func:`build_index`.
+
+    Parameters
+    ----------
+    parts : dict of str to ndarray
+        The index's arrays (see :meth:`save`); built by :func:`build_index`.
+    embedder : object
+        A fitted embedder in the vector space of ``parts`` (used to embed drafts).
+    weights : Weights
+        Default fusion weights.
+    candidates : int
+        Above this many COEs plus ``sample``, statement matching runs only on the best
+        ``candidates`` by document similarity and BM25 (two-stage ranking, for latency).
+    sample : int
+        Size of the fixed random sample of COEs whose statement scores give the mean and spread
+        of the standard scores in two-stage ranking.
+    """
+
+    def __init__(
+        self,
+        parts: dict[str, np.ndarray],
+        embedder,
+        weights: Weights = WEIGHTS,
+        *,
+        candidates: int = 3000,
+        sample: int = 2000,
+    ):
+        self.parts = parts
+        self.candidates = candidates
+        self.embedder = embedder
+        self.weights = weights
+        self.ids = _unpack(parts["coe_ids"])
+        self.position = {c: i for i, c in enumerate(self.ids)}
+        self.names = _unpack(parts["names"])
+        self.pattern = entity_pattern(self.names)
+        self.theme_ids = _unpack(parts["theme_ids"])
+        self.theme_labels = _unpack(parts["theme_labels"])
+        self.service_names = _unpack(parts["service_names"])
+        self.team_names = _unpack(parts["team_names"])
+        self.services = sparse.csc_matrix(
+            (
+                np.ones(len(parts["svc_indices"]), bool),
+                parts["svc_indices"],
+                parts["svc_indptr"],
+            ),
+            shape=(len(self.ids), len(self.service_names)),
+        )
+        self.bm25 = BM25.from_arrays(parts, prefix="bm25_")
+        row_coe = parts["row_coe"]
+        # reduceat needs non-empty segments: COEs without statements are left out and score 0.
+        self.block_coes, self.block_starts = _blocks(row_coe)
+        self.rc_rows = np.flatnonzero(parts["row_rc"])
+        self.rc_coes, self.rc_starts = _blocks(row_coe[self.rc_rows])
+        self._queries: dict[COE, _Query] = {}
+        self.block_ends = np.r_[self.block_starts[1:], len(row_coe)].astype(np.int64)
+        self.block_of = np.full(len(self.ids), -1, np.int64)
+        self.block_of[self.block_coes] = np.arange(len(self.block_coes))
+        rng = np.random.default_rng(0)
+        self.sample = np.sort(rng.choice(len(self.ids), min(len(self.ids), sample), replace=False))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    # -- queries -----------------------------------------------------------------------------
+
+    def search(
+        self,
+        draft: COE | str,
+        k: int = 5,
+        service: str | None = None,
+        team: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        exclude_id: str | None = None,
+        *,
+        weights: Weights | None = None,
+    ) -> list[Precedent]:
+        """The ``k`` best precedents of ``draft``, best first.
+
+        Parameters
+        ----------
+        draft : COE or str
+            A parsed record (stored or not) or document text (any format
+            :func:`analytics.parsers.parse_text` reads, or a few plain sentences).
+        k : int
+            How many precedents to return.
+        service, team : str, optional
+            Only COEs that name this service / belong to this team.
+        since, until : str, optional
+            Only COEs dated in ``[since, until]`` (ISO dates; undated COEs are left out).
+        exclude_id : str, optional
+            A COE never to return; the draft's own id is always excluded.
+        weights : Weights, optional
+            Fusion weights for this query (default: the index's).
+
+        Returns
+        -------
+        list of Precedent
+        """
+        if k <= 0:
+            return []
+        query = self._query(draft if isinstance(draft, COE) else draft_from_text(draft))
+        excluded = query.excluded | ({exclude_id} if exclude_id else set())
+        allowed = self._allowed(service, team, since, until, excluded)
+        scores, signals = self._score(query, weights or self.weights, allowed)
+        scores = np.where(allowed, scores, -np.inf)
+        n = int(min(k, allowed.sum()))
+        if n == 0:
+            return []
+        top = np.argpartition(-scores, n - 1)[:n]
+        top = top[np.lexsort((top, -scores[top]))]
+        return [self._precedent(int(i), float(scores[i]), signals, query) for i in top]
+
+    def nearest_theme(self, draft: COE | str) -> tuple[str, str] | None:
+        """(id, label) of the theme whose centroid is nearest the draft's root cause."""
+        query = self._query(draft if isinstance(draft, COE) else draft_from_text(draft))
+        if query.theme < 0:
+            return None
+        return self.theme_ids[query.theme], self.theme_labels[query.theme]
+
+    def _query(self, draft: COE) -> _Query:
+        # Re-searching one draft with other filters or weights (a dashboard does) re-uses its
+        # embedding: records are frozen, so the draft itself is the key.
+        cached = self._queries.get(draft)
+        if cached is not None:
+            return cached
+        query = self._embed_query(draft)
+        if len(self._queries) >= 256:
+            self._queries.pop(next(iter(self._queries)))
+        self._queries[draft] = query
+        return query
+
+    def _embed_query(self, draft: COE) -> _Query:
+        pattern = entity_pattern([*self.names, *draft.services, draft.team or ""])
+        statements = draft_statements(draft, pattern)
+        text = mask(document_text(draft), pattern)
+        texts = [s.masked for s in statements] + [text or draft.title or draft.id]
+        vectors = self.embedder.transform(texts).astype(np.float32, copy=False)
+        query = _Query(statements, vectors[:-1], vectors[-1], text, excluded=frozenset({draft.id}))
+        centroids = self.parts["centroids"]
+        if len(centroids) and len(statements):
+            roots = [i for i, s in enumerate(statements) if s.kind == ROOT_CAUSE]
+            sims = query.vectors[roots or slice(None)] @ centroids.T
+            query.theme = int(np.argmax(sims.max(axis=0)))
+        return query
+
+    def _allowed(self, service, team, since, until, excluded: Iterable[str]) -> np.ndarray:
+        allowed = np.ones(len(self.ids), bool)
+        if service:
+            column = _lookup(self.service_names, _normal_name(service))
+            allowed &= self.services[:, column].toarray().ravel() if column is not None else False
+        if team:
+            code = _lookup(self.team_names, _normal_name(team))
+            allowed &= self.parts["team_code"] == (code if code is not None else -2)
+        dates = self.parts["dates"]
+        if since:
+            allowed &= (dates >= since) & (dates != "")
+        if until:
+            allowed &= (dates <= until) & (dates != "")
+        for coe_id in excluded:
+            if coe_id in self.position:
+                allowed[self.position[coe_id]] = False
+        return allowed
+
+    def _score(
+        self, query: _Query, w: Weights, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        n = len(self.ids)
+        doc = self.parts["doc_vectors"] @ query.document
+        lexical = self.bm25.score(query.text)
+        top = lexical.max() if len(lexical) else 0.0
+        lexical = lexical / top if top > 0 else lexical
+        chosen, reference = None, None
+        if n > self.candidates + len(self.sample):
+            # Two stages on a large corpus: statement matching, the costly signal (a product
+            # with every statement row), runs on the best candidates by document and BM25 plus
+            # a fixed random sample of COEs that gives the scale of its standard scores.
+            pre = _normalised(doc, "z") + _normalised(lexical, "z")
+            if allowed is not None:
+                pre = np.where(allowed, pre, -np.inf)
+            best_pre = np.argpartition(-pre, self.candidates - 1)[: self.candidates]
+            chosen = np.union1d(best_pre, self.sample)
+            reference = np.searchsorted(chosen, self.sample)
+        stmt, best, rc = self._statement_signals(query, chosen)
+        same = ((self.parts["theme_of"] == query.theme) & (query.theme >= 0)).astype(np.float32)
+        parts = [
+            (w.statements, stmt, reference),
+            (w.best_pair, best, reference),
+            (w.root_cause, rc, reference),
+            (w.document, doc, None),
+            (w.bm25, lexical, None),
+            (w.theme, same, None),
+        ]
+        fused = np.zeros(n, np.float32)
+        for weight, values, ref in parts:
+            if not weight:
+                continue
+            if chosen is None or len(values) == n:
+                fused += weight * _normalised(values, w.fusion)
+            else:
+                # COEs outside the candidates count as average on statement signals (z = 0).
+                fused[chosen] += weight * _normalised(values, w.fusion, ref)
+        full = {}
+        for name, values in (("statements", stmt), ("root_cause", rc)):
+            if chosen is None:
+                full[name] = values
+            else:
+                full[name] = np.zeros(n, np.float32)
+                full[name][chosen] = values
+        signals = {**full, "document": doc, "bm25": lexical}
+        return fused, signals
+
+    def _statement_signals(self, query: _Query, chosen: np.ndarray | None):
+        """Mean and max of each draft statement's best match, and best root-cause match.
+
+        Over every COE when ``chosen`` is None, else over the ``chosen`` COEs (sorted indices);
+        the arrays returned are aligned with all COEs or with ``chosen``.
+        """
+        size = len(self.ids) if chosen is None else len(chosen)
+        stmt, best, rc = (np.zeros(size, np.float32) for _ in range(3))
+        if not len(query.statements) or not len(self.block_starts):
+            return stmt, best, rc
+        if chosen is None:
+            rows, starts, owners = None, self.block_starts, self.block_coes
+            rc_rows, rc_starts, rc_owners = self.rc_rows, self.rc_starts, self.rc_coes
+            vectors = self.parts["vectors"]
+        else:
+            block = self.block_of[chosen]
+            have = block >= 0
+            lo, hi = self.block_starts[block[have]], self.block_ends[block[have]]
+            lengths = hi - lo
+            starts = np.r_[0, np.cumsum(lengths)[:-1]].astype(np.int64)
+            rows = np.arange(lengths.sum()) + np.repeat(lo - starts, lengths)
+            owners = np.flatnonzero(have)
+            rc_rows = np.flatnonzero(self.parts["row_rc"][rows])
+            rc_owners, rc_starts = _blocks(
+                np.searchsorted(chosen, self.parts["row_coe"][rows[rc_rows]])
+            )
+            vectors = self.parts["vectors"][rows]
+        sims = vectors @ query.vectors.T
+        per_coe = np.maximum.reduceat(sims, starts, axis=0)
+        stmt[owners] = per_coe.mean(axis=1)
+        best[owners] = per_coe.max(axis=1)
+        if len(rc_starts):
+            per_rc = np.maximum.reduceat(sims[rc_rows], rc_starts, axis=0)
+            rc[rc_owners] = per_rc.max(axis=1)
+        return stmt, best, rc
+
+    def _precedent(self, i: int, score: float, signals, query: _Query) -> Precedent:
+        coe = COE.from_dict(json.loads(_unpack_one(self.parts["records"], i)))
+        theme = None
+        t = int(self.parts["theme_of"][i])
+        if t >= 0:
+            theme = ThemeMatch(self.theme_ids[t], self.theme_labels[t], t == query.theme)
+        return Precedent(
+            coe_id=coe.id,
+            title=coe.title,
+            date=coe.date,
+            services=coe.services,
+            team=coe.team,
+            score=round(score, 4),
+            theme=theme,
+            signals=Signals(**{k: round(float(v[i]), 4) for k, v in signals.items()}),
+            pairs=self._pairs(i, query),
+            actions=coe.actions,
+        )
+
+    def _pairs(self, i: int, query: _Query, limit: int = 3) -> tuple[MatchedPair, ...]:
+        row_coe = self.parts["row_coe"]
+        rows = np.arange(*np.searchsorted(row_coe, [i, i + 1]))
+        if not len(rows) or not len(query.statements):
+            return ()
+        sims = self.parts["vectors"][rows] @ query.vectors.T
+        texts = self.parts["row_text"]
+        pairs, used = [], set()
+        for flat in np.argsort(-sims, axis=None):
+            r, j = divmod(int(flat), sims.shape[1])
+            if r in used or any(p.draft == query.statements[j].text for p in pairs):
+                continue
+            used.add(r)
+            row = int(rows[r])
+            pairs.append(
+                MatchedPair(
+                    draft=query.statements[j].text,
+                    draft_kind=query.statements[j].kind,
+                    precedent=_unpack_one(texts, row),
+                    precedent_kind=ROOT_CAUSE if self.parts["row_rc"][row] else WHY,
+                    similarity=round(float(sims[r, j]), 4),
+                )
+            )
+            if len(pairs) == limit:
+                break
+        return tuple(pairs)
+
+    # -- persistence ---------------------------------------------------------------------------
+
+    def save(self, path: str | Path) -> None:
+        """Write the arrays to an ``.npz`` file (no pickles)."""
+        np.savez(Path(path), **self.parts)
+
+    @classmethod
+    def load(cls, path: str | Path, embedder, weights: Weights = WEIGHTS) -> PrecedentIndex:
+        with np.load(Path(path), allow_pickle=False) as data:
+            parts = {k: data[k] for k in data.files}
+        return cls(parts, embedder, weights)
+
+
+def build_index(
+    conn: sqlite3.Connection,
+    analysis: Analysis,
+    embedder=None,
+    *,
+    cache: str | Path | None = None,
+    weights: Weights = WEIGHTS,
+) -> PrecedentIndex:
+    """Build the precedent index of one analysis run.
+
+    Parameters
+    ----------
+    conn : sqlite3.Connection
+        The store (COE records; cached embeddings of model embedders).
+    analysis : Analysis
+        The run whose statements and themes are searched.
+    embedder : object, optional
+        An embedder of the run's kind; default: the one the run's settings name. Statement vectors
+        of a model embedder are read from the store's cache (anything missing is embedded and
+        cached); a TF-IDF embedder is refitted on the run's statements, reproducing its vectors.
+    cache : path, optional
+        An ``.npz`` file to load the index from when it was saved for this same run and model,
+        and to save it to otherwise. Only model embedders are cached (TF-IDF is refitted).
+    weights : Weights
+        Default fusion weights.
+
+    Returns
+    -------
+    PrecedentIndex
+    """
+    if embedder is None:
+        settings = analysis.settings
+        embedder = make_embedder(
+            settings.get("embedder", "sentence-transformers"),
+            model=settings.get("model"),
+            device=settings.get("device"),
+        )
+    key = getattr(embedder, "cache_key", None)
+    stamp = f"{CACHE_FORMAT}|{analysis.run}|{analysis.created_at}|{key}"
+    if cache is not None and key and Path(cache).exists():
+        try:
+            index = PrecedentIndex.load(cache, embedder, weights)
+            if str(index.parts["stamp"]) == stamp:
+                return index
+        except (OSError, ValueError, KeyError):
+            pass  # an unreadable or older cache is rebuilt below
+    coes = load_coes(conn)
+    parts = _build_parts(conn, analysis, coes, embedder)
+    parts["stamp"] = np.array(stamp)
+    index = PrecedentIndex(parts, embedder, weights)
+    if cache is not None and key:
+        index.save(cache)
+    return index
+
+
+def _build_parts(conn, analysis: Analysis, coes: Sequence[COE], embedder) -> dict:
+    position = {c.id: i for i, c in enumerate(coes)}
+    names = sorted({n for c in coes for n in (*c.services, c.team or "") if n})
+    pattern = entity_pattern(names)
+    searched = [s for s in analysis.statements if s.kind != ACTION and s.coe in position]
+    searched.sort(key=lambda s: position[s.coe])  # stable: keeps each COE's statement order
+    if getattr(embedder, "cache_key", None) is None:
+        # TF-IDF vectors depend on the texts fitted: refit on all of the run's statements, as
+        # the analysis did, so statement vectors here are the ones that were clustered.
+        everything = [s.masked for s in analysis.statements]
+        embedder.fit(list(dict.fromkeys(everything)) or [""])
+    vectors, _ = embed_texts(embedder, [s.masked for s in searched], conn)
+    docs = [mask(document_text(c), pattern) or c.id for c in coes]
+    doc_vectors, _ = embed_texts(embedder, docs, conn)
+    dim = doc_vectors.shape[1]
+    if not searched:
+        vectors = np.zeros((0, dim), np.float32)
+    theme_ids = [t.id for t in analysis.themes]
+    theme_pos = {t: i for i, t in enumerate(theme_ids)}
+    by_id = {s.id: n for n, s in enumerate(searched)}
+    centroids = np.zeros((len(theme_ids), dim), np.float32)
+    for t, theme in enumerate(analysis.themes):
+        rows = [by_id[s] for s in theme.statements if s in by_id]
+        if rows:
+            centroids[t] = vectors[rows].mean(axis=0)
+    centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
+    service_names = sorted({_normal_name(s) for c in coes for s in c.services})
+    team_names = sorted({_normal_name(c.team) for c in coes if c.team})
+    svc_pos = {s: i for i, s in enumerate(service_names)}
+    team_pos = {t: i for i, t in enumerate(team_names)}
+    incidence = sparse.csc_matrix(
+        (
+            np.ones(sum(len(set(map(_normal_name, c.services))) for c in coes), bool),
+            (
+                [i for i, c in enumerate(coes) for _ in set(map(_normal_name, c.services))],
+                [svc_pos[s] for c in coes for s in set(map(_normal_name, c.services))],
+            ),
+        ),
+        shape=(len(coes), len(service_names)),
+    )
+    parts = {
+        "coe_ids": _pack([c.id for c in coes]),
+        "records": _pack([json.dumps(c.to_dict()) for c in coes]),
+        "names": _pack(names),
+        "dates": np.array([c.date or "" for c in coes], dtype="U10"),
+        "team_code": np.array(
+            [team_pos[_normal_name(c.team)] if c.team else -1 for c in coes], np.int32
+        ),
+        "team_names": _pack(team_names),
+        "service_names": _pack(service_names),
+        "svc_indices": incidence.indices.astype(np.int32),
+        "svc_indptr": incidence.indptr.astype(np.int64),
+        "vectors": np.ascontiguousarray(vectors, np.float32),
+        "row_coe": np.array([position[s.coe] for s in searched], np.int32),
+        "row_rc": np.array([s.kind == ROOT_CAUSE for s in searched], bool),
+        "row_text": _pack([s.text for s in searched]),
+        "doc_vectors": np.ascontiguousarray(doc_vectors, np.float32),
+        "theme_ids": _pack(theme_ids),
+        "theme_labels": _pack([t.label for t in analysis.themes]),
+        "theme_of": np.array(
+            [theme_pos.get(analysis.coe_theme.get(c.id) or "", -1) for c in coes], np.int32
+        ),
+        "centroids": centroids,
+    }
+    parts.update(BM25().fit(docs).to_arrays(prefix="bm25_"))
+    return parts
+
+
+def draft_statements(draft: COE, pattern: re.Pattern | None) -> list[_DraftStatement]:
+    """A draft's root causes and why-steps, masked with the corpus's names; duplicates dropped.
+
+    A draft with neither (a few sentences) is searched by the sentences of its title and summary.
+    """
+    found = [
+        _DraftStatement(s.kind, s.text, mask(s.text, pattern))
+        for s in collect_statements([draft])
+        if s.kind != ACTION
+    ]
+    if not found:
+        sentences = re.split(r"(?<=[.!?])\s+|\n+", f"{draft.title}\n{draft.impact.summary}")
+        found = [_DraftStatement(WHY, t.strip(), mask(t.strip(), pattern)) for t in sentences]
+    unique: dict[str, _DraftStatement] = {}
+    for s in found:
+        if s.masked and s.masked not in unique:
+            unique[s.masked] = s
+    return list(unique.values())
+
+
+def draft_from_text(text: str, path: str = "<draft>") -> COE:
+    """Parse a draft from text; plain sentences no parser recognises become its summary."""
+    from analytics.parsers import ParseError, parse_text
+
+    try:
+        parsed = parse_text(text, path=path)
+    except ParseError:
+        parsed = []
+    if parsed:
+        return parsed[0]
+    first = text.strip().split("\n", 1)[0][:120]
+    return COE(id="draft", title=first, impact=Impact(summary=text.strip()))
+
+
+def index_cache_path(conn: sqlite3.Connection) -> Path | None:
+    """Where the index of a file store is saved: ``<store>.precedents.npz`` (None in memory)."""
+    for _, name, file in conn.execute("PRAGMA database_list"):
+        if name == "main" and file:
+            return Path(file + ".precedents.npz")
+    return None
+
+
+def similar(
+    conn: sqlite3.Connection,
+    *,
+    file: str | Path | None = None,
+    text: str | None = None,
+    coe_id: str | None = None,
+    k: int = 5,
+    service: str | None = None,
+    team: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    analysis: Analysis | None = None,
+    embedder=None,
+) -> list[Precedent]:
+    """Precedents of a draft given as exactly one of a file, text, or a stored COE's id.
+
+    Raises
+    ------
+    ValueError
+        Not exactly one of ``file``, ``text``, ``coe_id``; an unknown ``coe_id``; a store never
+        analysed. :class:`analytics.parsers.ParseError` for an unreadable file.
+    """
+    if sum(x is not None for x in (file, text, coe_id)) != 1:
+        raise ValueError("give exactly one of file, text, coe_id")
+    from analytics.analysis import load_analysis
+
+    analysis = analysis or load_analysis(conn)
+    if analysis is None:
+        raise ValueError("the store has no analysis yet: run `coe analyze` first")
+    if coe_id is not None:
+        draft = load_coe(conn, coe_id)
+        if draft is None:
+            raise ValueError(f"no COE {coe_id!r} in the store")
+    elif file is not None:
+        from analytics.parsers import parse_path
+
+        draft = parse_path(file)[0]
+    else:
+        draft = draft_from_text(text or "")
+    index = build_index(conn, analysis, embedder, cache=index_cache_path(conn))
+    return index.search(
+        draft, k, service=service, team=team, since=since, until=until, exclude_id=coe_id
+    )
+
+
+def evaluate_search(
+    index: PrecedentIndex,
+    drafts: Sequence[tuple[COE, str]],
+    truth_theme: dict[str, str],
+    k: int = 5,
+    *,
+    weights: Weights | None = None,
+) -> dict[str, float]:
+    """Precedent-search quality on drafts of known theme.
+
+    ``recall@5`` (``recall@k`` for another ``k``) is the share of drafts with at least one
+    precedent of the draft's own ground-truth theme among the top ``k``; ``mrr`` is the mean of
+    1 / rank of the first such precedent, counting 0 when none is in the top ``k`` (so MRR@k);
+    ``precision@5`` is the mean share of the top ``k`` that are of the draft's theme (it still
+    separates rankings when every one finds some same-theme precedent first).
+
+    Parameters
+    ----------
+    index : PrecedentIndex
+    drafts : sequence of (COE, theme id)
+    truth_theme : dict
+        COE id -> ground-truth theme id of the indexed COEs.
+    k : int
+    weights : Weights, optional
+        Fusion weights to evaluate (default: the index's).
+
+    Returns
+    -------
+    dict
+        ``{"recall@k": float, "mrr": float, "precision@k": float, "n": int}``.
+    """
+    hits, reciprocal, precision = 0, 0.0, 0.0
+    for draft, theme in drafts:
+        found = index.search(draft, k, weights=weights)
+        ranks = [r for r, p in enumerate(found, 1) if truth_theme.get(p.coe_id) == theme]
+        precision += len(ranks) / k
+        if ranks:
+            hits += 1
+            reciprocal += 1 / ranks[0]
+    n = len(drafts)
+    return {
+        f"recall@{k}": round(hits / n, 4) if n else 0.0,
+        "mrr": round(reciprocal / n, 4) if n else 0.0,
+        f"precision@{k}": round(precision / n, 4) if n else 0.0,
+        "n": n,
+    }
+
+
+def load_drafts(labels: dict, labels_dir: str | Path) -> list[tuple[COE, str]]:
+    """The generator's held-out drafts: ``labels["drafts"][id] = {"file", "theme"}``."""
+    from analytics.parsers import parse_path
+
+    out = []
+    for _, entry in sorted((labels.get("drafts") or {}).items()):
+        out.append((parse_path(Path(labels_dir) / entry["file"])[0], entry["theme"]))
+    return out
+
+
+# -- small helpers ---------------------------------------------------------------------------
+
+
+def _normalised(values: np.ndarray, fusion: str, reference: np.ndarray | None = None) -> np.ndarray:
+    """One signal on the fusion's common scale.
+
+    ``z``: standard scores over the corpus, so a signal counts by how far a COE stands out from
+    the rest, not by the signal's raw range (cosines of whole documents sit in a narrower band
+    than those of single statements); the mean and spread are those of ``reference`` rows when
+    given (a sample standing for the corpus). ``rrf``: 1 / (60 + rank). ``raw``: as computed.
+    """
+    if fusion == "raw" or not len(values):
+        return values
+    if fusion == "z":
+        ref = values if reference is None else values[reference]
+        std = ref.std()
+        return (values - ref.mean()) / std if std > 0 else values * 0
+    if fusion == "rrf":
+        ranks = np.empty(len(values), np.float32)
+        ranks[np.argsort(-values, kind="stable")] = np.arange(len(values))
+        return 1.0 / (60.0 + ranks)
+    raise ValueError(f"unknown fusion {fusion!r}; choose z, rrf or raw")
+
+
+def _normal_name(name: str) -> str:
+    return re.sub(r"[\s_]+", "-", name.strip().lower())
+
+
+def _lookup(names: list[str], name: str) -> int | None:
+    try:
+        return names.index(name)
+    except ValueError:
+        return None
+
+
+def _blocks(row_coe: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The COEs that own rows and where each one's run of rows starts (rows grouped by COE)."""
+    if not len(row_coe):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    starts = np.flatnonzero(np.r_[True, row_coe[1:] != row_coe[:-1]])
+    return row_coe[starts].astype(np.int64), starts
+
+
+def _pack(strings: Sequence[str]) -> np.ndarray:
+    """Strings as one uint8 array: an int64 offset header then the UTF-8 bytes.
+
+    Stored this way the index loads without pickles and decodes only the texts it shows.
+    """
+    encoded = [s.encode("utf-8") for s in strings]
+    offsets = np.zeros(len(encoded) + 1, np.int64)
+    np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    header = np.r_[np.int64(len(encoded)), offsets].astype("<i8").view(np.uint8)
+    return np.concatenate([header, np.frombuffer(b"".join(encoded), np.uint8)])
+
+
+def _offsets(packed: np.ndarray) -> tuple[np.ndarray, int]:
+    n = int(packed[:8].view("<i8")[0])
+    offsets = packed[8 : 8 * (n + 2)].view("<i8")
+    return offsets, 8 * (n + 2)
+
+
+def _unpack_one(packed: np.ndarray, i: int) -> str:
+    offsets, base = _offsets(packed)
+    return packed[base + offsets[i] : base + offsets[i + 1]].tobytes().decode("utf-8")
+
+
+def _unpack(packed: np.ndarray) -> list[str]:
+    offsets, base = _offsets(packed)
+    blob = packed[base:].tobytes()
+    return [blob[a:b].decode("utf-8") for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
+
+
+__all__ = [
+    "BASELINES",
+    "WEIGHTS",
+    "MatchedPair",
+    "Precedent",
+    "PrecedentIndex",
+    "Signals",
+    "ThemeMatch",
+    "Weights",
+    "build_index",
+    "document_text",
+    "draft_from_text",
+    "evaluate_search",
+    "load_drafts",
+    "similar",
+]

@@ -1,0 +1,258 @@
+"""Benchmark: precedent search quality, against its own signals alone, and latency at 100k COEs.
+
+Three parts, each printed as a table:
+
+``quality``  the generator's 1,000-COE corpus (seed 0) with 100 held-out drafts, analysed with the
+             default model (all-MiniLM-L6-v2, offline). recall@5 (share of drafts with a
+             same-theme precedent in the top 5) and MRR@5 of the fused ranking, side by side with
+             BM25 alone, whole-document embedding alone and statement matching alone.
+             Targets: fused recall@5 >= 0.9 and MRR >= 0.8, and above both BM25 and document.
+``dfds``     the real DFDS postmortems (/work/shared/corpora/dfds): does each recurring incident
+             find its sibling(s) in its top 5 (searched by stored id, itself excluded)?
+``scale``    100,000 COEs. Embedding 100k documents with the real model would take hours here,
+             so the index is synthesised from the analysed 1k one: its arrays are tiled 100
+             times (new ids; statement and document vectors plus Gaussian noise, re-normalised;
+             the BM25 matrix stacked) and saved with :meth:`PrecedentIndex.save`. Measured: the
+             load of the saved index (what a dashboard start or a CLI call pays once the index
+             is saved beside the store) and per-query latency over the 100 drafts *including*
+             embedding the draft with the real model (after one warm-up query that loads it).
+             Not measured: the first build from a 100k store (reading ~700k cached vectors and
+             tokenising 100k documents for BM25), which ``coe analyze`` could do once.
+             Targets: load <= 5 s, p95 <= 250 ms.
+
+Stores and corpora are cached under ``benchmarks/out/`` (ignored by git).
+
+    .venv/bin/python benchmarks/bench_search.py                   # all parts
+    .venv/bin/python benchmarks/bench_search.py --part quality --part dfds
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+OUT = Path(__file__).resolve().parent / "out"
+DFDS = Path("/work/shared/corpora/dfds")
+DFDS_GROUPS = (
+    ("PM2021-005", "PM2021-006", "PM2021-007"),
+    ("PM2022-002", "PM2023-002"),
+    ("PM2020-002", "PM2020-009"),
+    ("PM2021-002", "PM2021-003"),
+    ("PM2022-004", "PM2022-007"),
+)
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def analysed_store(name: str, paths: list[Path]):
+    """An open store over ``paths`` analysed with the default model (built once, then reused)."""
+    from analytics.analysis import load_analysis
+    from analytics.analyze import Settings, analyze
+    from analytics.ingest import ingest
+    from analytics.store import open_store
+
+    OUT.mkdir(exist_ok=True)
+    conn = open_store(OUT / f"{name}.db")
+    if load_analysis(conn) is None:
+        t = time.perf_counter()
+        ingest(conn, paths)
+        analyze(conn, Settings(), log=log)
+        log(f"{name}: ingested and analysed in {time.perf_counter() - t:.0f}s")
+    return conn
+
+
+def corpus_1k() -> tuple[Path, dict]:
+    from analytics.sample import generate_corpus
+
+    corpus = OUT / "search-corpus-1000-s0"
+    if not (corpus / "labels.json").exists():
+        generate_corpus(1000, 0, corpus, n_drafts=100)
+    return corpus, json.loads((corpus / "labels.json").read_text())
+
+
+def part_quality() -> dict:
+    from analytics.analysis import load_analysis
+    from analytics.search import BASELINES, WEIGHTS, build_index, evaluate_search, load_drafts
+
+    corpus, labels = corpus_1k()
+    documents = sorted(corpus / e["file"] for e in labels["coes"].values())
+    conn = analysed_store("search-1000-s0", documents)
+    index = build_index(conn, load_analysis(conn))
+    drafts = load_drafts(labels, corpus)
+    truth = {c: e["theme"] for c, e in labels["coes"].items()}
+    rows = {"fused": evaluate_search(index, drafts, truth, weights=WEIGHTS)}
+    for name, weights in BASELINES.items():
+        rows[f"{name} alone"] = evaluate_search(index, drafts, truth, weights=weights)
+    print(f"\nprecedent search, 1,000 COEs (seed 0), {len(drafts)} drafts, all-MiniLM-L6-v2")
+    print(f"{'ranking':<22} {'recall@5':>9} {'MRR@5':>7} {'prec@5':>7}")
+    for name, r in rows.items():
+        print(f"{name:<22} {r['recall@5']:>9.3f} {r['mrr']:>7.3f} {r['precision@5']:>7.3f}")
+    fused = rows["fused"]
+    print(
+        f"target recall@5 >= 0.9 and MRR >= 0.8: {fused['recall@5'] >= 0.9 and fused['mrr'] >= 0.8}"
+    )
+    for b in ("bm25 alone", "document alone"):
+        mine = (fused["recall@5"], fused["mrr"], fused["precision@5"])
+        theirs = (rows[b]["recall@5"], rows[b]["mrr"], rows[b]["precision@5"])
+        verdict = "better" if mine > theirs else "tied" if mine == theirs else "WORSE"
+        print(f"fused vs {b}: {verdict}")
+    return rows
+
+
+def part_dfds() -> dict:
+    from analytics.analysis import load_analysis
+    from analytics.search import build_index
+    from analytics.store import load_coe
+
+    paths = sorted(p for p in DFDS.glob("*.md") if "template" not in p.name.lower())
+    conn = analysed_store("search-dfds", paths)
+    index = build_index(conn, load_analysis(conn))
+    from analytics.search import BASELINES, WEIGHTS
+
+    for name, weights in {"fused": WEIGHTS, **BASELINES}.items():
+        hits, reciprocal = 0, 0.0
+        for group in DFDS_GROUPS:
+            for coe_id in group:
+                draft = load_coe(conn, coe_id)
+                top = [p.coe_id for p in index.search(draft, 5, weights=weights)] if draft else []
+                rank = [r for r, p in enumerate(top, 1) if p in group]
+                hits += bool(rank)
+                reciprocal += 1 / rank[0] if rank else 0
+        n = sum(map(len, DFDS_GROUPS))
+        print(f"dfds {name:<18} sibling in top 5: {hits}/{n}   MRR@5 {reciprocal / n:.3f}")
+    found, total, whole_groups, lines = 0, 0, 0, []
+    for group in DFDS_GROUPS:
+        group_ok = True
+        for coe_id in group:
+            draft = load_coe(conn, coe_id)
+            total += 1
+            if draft is None:
+                lines.append(f"{coe_id}: not in the store")
+                group_ok = False
+                continue
+            top = [p.coe_id for p in index.search(draft, 5, exclude_id=coe_id)]
+            hit = [r for r, p in enumerate(top, 1) if p in group and p != coe_id]
+            found += bool(hit)
+            group_ok &= bool(hit)
+            lines.append(f"{coe_id}: sibling at rank {hit[0] if hit else '-'}   top 5: {top}")
+        whole_groups += group_ok
+    print(f"\nDFDS recurring incidents: {found}/{total} find a sibling in their top 5")
+    print("\n".join(lines))
+    print(f"groups where every member finds a sibling: {whole_groups}/{len(DFDS_GROUPS)}")
+    return {"found": found, "total": total, "groups": whole_groups}
+
+
+def synthesise_index(n: int, noise: float = 0.35):
+    """A 100k-COE index made by tiling the analysed 1k corpus's index (see the module docstring)."""
+    from scipy import sparse
+
+    from analytics.analysis import load_analysis
+    from analytics.search import PrecedentIndex, _pack, _unpack, build_index
+
+    corpus, labels = corpus_1k()
+    documents = sorted(corpus / e["file"] for e in labels["coes"].values())
+    conn = analysed_store("search-1000-s0", documents)
+    base = build_index(conn, load_analysis(conn))
+    p, m = base.parts, len(base)
+    reps = -(-n // m)
+    rng = np.random.default_rng(0)
+
+    def noisy(matrix: np.ndarray) -> np.ndarray:
+        tiled = np.tile(matrix, (reps, 1))
+        tiled += rng.normal(0, noise / np.sqrt(matrix.shape[1]), tiled.shape).astype(np.float32)
+        return tiled / np.linalg.norm(tiled, axis=1, keepdims=True)
+
+    records = _unpack(p["records"])
+    ids = [f"SYN-{j:06d}" for j in range(m * reps)]
+    services = sparse.csc_matrix(
+        (np.ones(len(p["svc_indices"]), bool), p["svc_indices"], p["svc_indptr"]),
+        shape=(m, len(base.service_names)),
+    )
+    services = sparse.vstack([services] * reps).tocsc()
+    weights = sparse.csc_matrix(
+        (p["bm25_data"], p["bm25_indices"], p["bm25_indptr"]), shape=tuple(p["bm25_shape"])
+    )
+    weights = sparse.vstack([weights] * reps).tocsc()
+    parts = dict(p)
+    parts.update(
+        coe_ids=_pack(ids),
+        records=_pack(
+            [r.replace(base.ids[j % m], ids[j], 1) for j, r in enumerate(records * reps)]
+        ),
+        dates=np.tile(p["dates"], reps),
+        team_code=np.tile(p["team_code"], reps),
+        svc_indices=services.indices.astype(np.int32),
+        svc_indptr=services.indptr.astype(np.int64),
+        vectors=noisy(p["vectors"]),
+        row_coe=np.concatenate([p["row_coe"] + r * m for r in range(reps)]).astype(np.int32),
+        row_rc=np.tile(p["row_rc"], reps),
+        row_text=_pack(_unpack(p["row_text"]) * reps),
+        doc_vectors=noisy(p["doc_vectors"]),
+        theme_of=np.tile(p["theme_of"], reps),
+        bm25_data=weights.data,
+        bm25_indices=weights.indices,
+        bm25_indptr=weights.indptr,
+        bm25_shape=np.array(weights.shape, np.int64),
+    )
+    path = OUT / f"search-synth-{n}.npz"
+    PrecedentIndex(parts, base.embedder).save(path)
+    return path, base.embedder
+
+
+def part_scale(n: int) -> dict:
+    from analytics.search import PrecedentIndex, load_drafts
+
+    t = time.perf_counter()
+    path, embedder = synthesise_index(n)
+    log(f"synthesised a {n}-COE index in {time.perf_counter() - t:.0f}s")
+    t = time.perf_counter()
+    index = PrecedentIndex.load(path, embedder)
+    load = time.perf_counter() - t
+    corpus, labels = corpus_1k()
+    drafts = load_drafts(labels, corpus)
+    index.search("warm-up: the model loads on first use", 5)  # a one-off, not a query's cost
+    total, embed = [], []
+    for draft, _ in drafts:
+        t = time.perf_counter()
+        index._query(draft)  # embeds the draft (and caches it, so the search below re-uses it)
+        middle = time.perf_counter()
+        index.search(draft, 5)
+        total.append(time.perf_counter() - t)
+        embed.append(middle - t)
+    ms, embed_ms = np.array(total) * 1000, np.array(embed) * 1000
+    rest = ms - embed_ms
+    rows = int(len(index.parts["vectors"]))
+    print(f"\nscale: {len(index):,} COEs, {rows:,} statement rows, {len(drafts)} draft queries")
+    print(f"index load (saved arrays): {load:.2f}s   (target <= 5 s)")
+    for name, v in (("total", ms), ("embedding the draft", embed_ms), ("ranking", rest)):
+        print(
+            f"query latency, {name}: p50 {np.percentile(v, 50):.0f} ms, "
+            f"p95 {np.percentile(v, 95):.0f} ms, max {v.max():.0f} ms"
+        )
+    print("(target: total p95 <= 250 ms)")
+    return {"load_s": load, "p50_ms": np.percentile(ms, 50), "p95_ms": np.percentile(ms, 95)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--part", action="append", choices=["quality", "dfds", "scale"])
+    parser.add_argument("--n", type=int, default=100_000, help="COEs in the scale part")
+    args = parser.parse_args()
+    parts = args.part or ["quality", "dfds", "scale"]
+    if "quality" in parts:
+        part_quality()
+    if "dfds" in parts:
+        part_dfds()
+    if "scale" in parts:
+        part_scale(args.n)
+
+
+if __name__ == "__main__":
+    main()
