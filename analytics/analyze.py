@@ -11,7 +11,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from analytics.analysis import ACTION, ROOT_CAUSE, WHY, Analysis, Cluster, Statement, save_analysis
+from analytics.analysis import (
+    ACTION,
+    ROOT_CAUSE,
+    WHY,
+    Analysis,
+    Cluster,
+    Statement,
+    load_analysis,
+    save_analysis,
+)
 from analytics.cluster import make_clusterer
 from analytics.embed import embed_texts, make_embedder
 from analytics.label import CTfidfLabeler
@@ -30,6 +39,7 @@ class Settings:
     device: str | None = None
     clusterer: str = "agglomerative"
     seed: int = 0
+    full: bool = False
     timings: dict = field(default_factory=dict, compare=False)
 
 
@@ -63,14 +73,27 @@ def analyze(
     log(f"analyze: embedded {n_new} new texts ({timings['embed']:.1f}s)")
     clusters: dict[str, tuple[Cluster, ...]] = {}
     assigned: dict[str, str] = {}
+    cuts: dict[str, float | None] = {}
     theme_vectors = causal_profiles(coes, statements, vectors)
+    previous = None if settings.full else reusable_run(conn, settings, statements)
     for kind, prefix in ((ROOT_CAUSE, "T"), (ACTION, "A"), (WHY, "W")):
         rows = [i for i, s in enumerate(statements) if s.kind == kind]
         block = theme_vectors[rows] if kind == ROOT_CAUSE else vectors[rows]
-        found, members = cluster_statements([statements[i] for i in rows], block, prefix, settings)
+        kind_statements = [statements[i] for i in rows]
+        if previous is not None:
+            found, members = extend_clusters(previous, kind, kind_statements, block)
+            cuts[kind] = previous.settings["cuts"][kind]
+        else:
+            found, members, cuts[kind] = cluster_statements(
+                kind_statements, block, prefix, settings
+            )
         clusters[kind] = found
         assigned.update(members)
     stage("cluster")
+    if previous is not None:
+        log(
+            f"analyze: new statements joined the clusters of run {previous.run} (--full re-clusters)"
+        )
     statements = tuple(
         Statement(**{**s.__dict__, "cluster": assigned.get(s.id)}) for s in statements
     )
@@ -79,7 +102,7 @@ def analyze(
     analysis = Analysis(
         run=0,
         created_at="",
-        settings={**settings.__dict__, "timings": timings},
+        settings={**settings.__dict__, "timings": timings, "cuts": cuts},
         statements=statements,
         themes=clusters[ROOT_CAUSE],
         families=clusters[ACTION],
@@ -157,12 +180,11 @@ def causal_profiles(
 def cluster_statements(
     statements: Sequence[Statement], vectors: np.ndarray, prefix: str, settings: Settings
 ) -> tuple[tuple[Cluster, ...], dict[str, str]]:
-    """Cluster one kind of statement; returns the clusters and statement id -> cluster id."""
+    """Cluster one kind of statement: the clusters, statement id -> cluster id, and the cut used."""
     if not statements:
-        return (), {}
-    labels = make_clusterer(settings.clusterer, settings.seed).fit_predict(
-        vectors, groups=[s.coe for s in statements]
-    )
+        return (), {}, None
+    clusterer = make_clusterer(settings.clusterer, settings.seed)
+    labels = clusterer.fit_predict(vectors, groups=[s.coe for s in statements])
     labeler = CTfidfLabeler().fit([s.masked for s in statements], labels, vectors)
     kind = statements[0].kind
     found, members = [], {}
@@ -182,7 +204,76 @@ def cluster_statements(
                 coes=tuple(dict.fromkeys(statements[i].coe for i in idx)),
             )
         )
-    return tuple(found), members
+    return tuple(found), members, getattr(clusterer, "threshold_", None)
+
+
+# Above this share of new statements, a run re-clusters everything instead of extending.
+MAX_NEW_SHARE = 0.1
+
+
+def reusable_run(conn: sqlite3.Connection, settings: Settings, statements: Sequence[Statement]):
+    """The latest run, when this one may extend its clusters instead of re-clustering.
+
+    That is when it was made with the same embedder, model, clusterer and seed, recorded its
+    cuts, every statement it clustered is still here with the same masked text (no COE was
+    changed or removed), and the new statements are at most ``MAX_NEW_SHARE`` of the total.
+    """
+    previous = load_analysis(conn)
+    if previous is None or not all(
+        previous.settings.get("cuts", {}).get(k) for k in (ROOT_CAUSE, ACTION, WHY)
+    ):
+        return None
+    keys = ("embedder", "model", "clusterer", "seed")
+    if any(previous.settings.get(k) != getattr(settings, k) for k in keys):
+        return None
+    current = {s.id: s.masked for s in statements}
+    if any(current.get(s.id) != s.masked for s in previous.statements):
+        return None
+    new = len(current) - len(previous.statements)
+    return previous if new <= MAX_NEW_SHARE * max(len(current), 1) else None
+
+
+def extend_clusters(
+    previous: Analysis, kind: str, statements: Sequence[Statement], vectors: np.ndarray
+):
+    """Keep ``previous``'s clusters of one kind and add each new statement to the nearest one.
+
+    A new statement joins the cluster whose centroid is within the run's cut (cosine distance);
+    otherwise it stays outside every cluster, as a one-off, until a full re-clustering.
+    """
+    old = previous.statement_by_id
+    found = {
+        c.id: c
+        for c in (*previous.themes, *previous.families, *previous.why_clusters)
+        if c.kind == kind
+    }
+    members = {s.id: old[s.id].cluster for s in statements if s.id in old and old[s.id].cluster}
+    new_rows = [i for i, s in enumerate(statements) if s.id not in old]
+    if new_rows and found:
+        ids = sorted(found)
+        row_of = {s.id: i for i, s in enumerate(statements)}
+        centroids = np.stack(
+            [vectors[[row_of[m] for m in found[c].statements]].mean(axis=0) for c in ids]
+        )
+        centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
+        sims = vectors[new_rows] @ centroids.T
+        best = sims.argmax(axis=1)
+        for j, row in enumerate(new_rows):
+            if 1 - sims[j, best[j]] <= previous.settings["cuts"][kind]:
+                members[statements[row].id] = ids[best[j]]
+    grown = []
+    for cid, cluster in found.items():
+        joined = [s for s in statements if members.get(s.id) == cid and s.id not in old]
+        grown.append(
+            Cluster(
+                **{
+                    **cluster.__dict__,
+                    "statements": cluster.statements + tuple(s.id for s in joined),
+                    "coes": tuple(dict.fromkeys((*cluster.coes, *(s.coe for s in joined)))),
+                }
+            )
+        )
+    return tuple(grown), members
 
 
 def coe_themes(statements: Sequence[Statement]) -> dict[str, str | None]:

@@ -151,9 +151,15 @@ def _analysis(conn):
 )
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
+    "--full",
+    is_flag=True,
+    help="Re-cluster everything (default: when at most 10% of statements are new, "
+    "they join the last run's clusters).",
+)
+@click.option(
     "--progress/--no-progress", default=None, help="Progress bars (default: on a terminal)."
 )
-def analyze(store_path, embedder, model, device, clusterer, seed, progress) -> None:
+def analyze(store_path, embedder, model, device, clusterer, seed, full, progress) -> None:
     """Embed, cluster and label root causes, why-steps and actions."""
     from analytics.analyze import Settings
     from analytics.analyze import analyze as run_analyze
@@ -161,7 +167,7 @@ def analyze(store_path, embedder, model, device, clusterer, seed, progress) -> N
 
     conn = _open(store_path)
     settings = Settings(
-        embedder=embedder, model=model, device=device, clusterer=clusterer, seed=seed
+        embedder=embedder, model=model, device=device, clusterer=clusterer, seed=seed, full=full
     )
     show = sys.stderr.isatty() if progress is None else progress
     try:

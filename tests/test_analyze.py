@@ -99,3 +99,24 @@ def test_real_model_themes_on_the_demo_sample(tmp_path):
     messages.clear()
     analyze(conn, Settings(), log=messages.append)
     assert any("embedded 0 new texts" in m for m in messages), messages
+
+
+def test_a_few_new_coes_join_the_existing_clusters(tmp_path):
+    root = tmp_path / "c"
+    generate_corpus(105, 3, root)
+    docs = sorted((root / "corpus").iterdir())
+    conn = open_store(tmp_path / "s.db")
+    ingest(conn, docs[:100])
+    first = analyze(conn, Settings(embedder="tfidf"), log=lambda _: None)
+    ingest(conn, docs[100:])
+    messages: list[str] = []
+    second = analyze(conn, Settings(embedder="tfidf"), log=messages.append)
+    assert any("joined the clusters of run" in m for m in messages), messages
+    assert [t.id for t in second.themes] == [t.id for t in first.themes]
+    old = first.statement_by_id
+    assert all(s.cluster == old[s.id].cluster for s in second.statements if s.id in old)
+    new = [s for s in second.statements if s.id not in old]
+    assert new and any(s.cluster for s in new)
+    messages.clear()
+    analyze(conn, Settings(embedder="tfidf", full=True), log=messages.append)
+    assert not any("joined" in m for m in messages)
