@@ -222,16 +222,16 @@ def other_targets() -> list[tuple[str, str, str, str]]:
                     common.verdict(run["peak_rss_mib"], 4096, at_most=True),
                 )
             )
-    incremental = parts.get("incremental") or {}
-    if "ratio" in incremental:
-        rows.append(
-            (
-                f"incremental analyze after +1% (n={incremental.get('coes')})",
-                str(incremental["ratio"]),
-                "<= 0.1",
-                common.verdict(incremental["ratio"], 0.1, at_most=True),
+    for name, incremental in sorted(parts.items()):
+        if name.startswith("incremental") and "ratio" in incremental:
+            rows.append(
+                (
+                    f"{name}: analyze after +1% / cold",
+                    str(incremental["ratio"]),
+                    "<= 0.1",
+                    common.verdict(incremental["ratio"], 0.1, at_most=True),
+                )
             )
-        )
     for row in _load("themes").get("results") or []:
         if isinstance(row, dict) and row.get("method") == "coegraph":
             rows.append(
