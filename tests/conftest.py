@@ -16,9 +16,7 @@ CHROME_ARGS = (
 )
 
 
-@pytest.hookimpl(optionalhook=True)
-def pytest_setup_options():
-    """Chrome options for dash[testing]'s ``dash_duo`` (browser tests, Debian chromium)."""
+def _chrome_options():
     from pathlib import Path
 
     from selenium.webdriver.chrome.options import Options
@@ -29,3 +27,15 @@ def pytest_setup_options():
     if Path("/usr/bin/chromium").exists():
         options.binary_location = "/usr/bin/chromium"
     return options
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_setup_options():
+    """Chrome options for dash[testing]'s ``dash_duo`` (browser tests, Debian chromium)."""
+    return _chrome_options()
+
+
+@pytest.fixture(scope="session")
+def chrome_options():
+    """The same options, for tests that start Chromium with selenium themselves."""
+    return _chrome_options()

@@ -18,33 +18,17 @@ from analytics.store import load_coes, open_store
 pytestmark = pytest.mark.browser
 
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-CHROMIUM = Path("/usr/bin/chromium")
-CHROME_ARGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--window-size=1440,900",
-)
 SCREENSHOT = Path("/tmp/coegraph-report.png")
 
 
 @pytest.fixture(scope="module")
-def driver():
+def driver(chrome_options):
     if not CHROMEDRIVER.exists():
         pytest.skip("chromium-driver is not installed (/usr/bin/chromedriver)")
     from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
 
-    options = Options()
-    for arg in CHROME_ARGS:
-        options.add_argument(arg)
-    if CHROMIUM.exists():
-        options.binary_location = str(CHROMIUM)
+    options = chrome_options
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     d = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     yield d
