@@ -11,7 +11,14 @@ import pytest
 import yaml
 
 from analytics.sample import generate_corpus
-from analytics.sample.themes import FIRST_NAMES, LAST_NAMES, SHALLOW_ROOTS, VAGUE_ACTIONS
+from analytics.sample.draft_phrasings import DRAFT_WORDING
+from analytics.sample.themes import (
+    FIRST_NAMES,
+    LAST_NAMES,
+    SHALLOW_ROOTS,
+    THEMES,
+    VAGUE_ACTIONS,
+)
 
 
 @pytest.fixture(scope="module")
@@ -223,7 +230,8 @@ def test_drafts_are_held_out(corpus: tuple[Path, dict]) -> None:
     out, labels = corpus
     drafts = labels["drafts"]
     assert len(drafts) == 10
-    corpus_texts = {p.read_text(encoding="utf-8") for p in out.glob("COE-*")}
+    corpus_texts = {p.read_text(encoding="utf-8") for p in (out / "corpus").iterdir()}
+    assert len(corpus_texts) == 600
     for draft_id, draft in drafts.items():
         assert draft_id not in labels["coes"]
         assert labels["themes"][draft["theme"]]["systemic"]
@@ -235,6 +243,57 @@ def test_drafts_are_held_out(corpus: tuple[Path, dict]) -> None:
         whys = re.findall(r"^\d+\. Why", text, flags=re.MULTILINE)
         assert 2 <= len(whys) <= 3
         assert "action" not in text.lower()
+
+
+def test_drafts_leave_the_corpus_unchanged(tmp_path: Path) -> None:
+    # Drafts draw from their own random stream: asking for drafts must not move a corpus byte.
+    plain = generate_corpus(60, seed=5, out_dir=tmp_path / "plain")
+    with_drafts = generate_corpus(60, seed=5, out_dir=tmp_path / "drafts", n_drafts=6)
+    assert len(with_drafts["drafts"]) == 6
+    assert plain["coes"] == with_drafts["coes"]
+    assert _tree(tmp_path / "plain" / "corpus") == _tree(tmp_path / "drafts" / "corpus")
+
+
+_STOP = frozenset(
+    re.findall(
+        r"\w+",
+        "the and for with was were are its our that this from not nobody"
+        " never had has have every after before when into any all one",
+    )
+)
+
+
+def _content_words(text: str) -> set[str]:
+    text = re.sub(r"\{\w+\}", " ", text.lower())
+    return {w for w in re.findall(r"[a-z0-9]+", text) if len(w) > 2 and w not in _STOP}
+
+
+def test_draft_wording_is_new() -> None:
+    for theme in THEMES:
+        wording = DRAFT_WORDING[theme.id]
+        assert min(len(wording.symptoms), len(wording.causes), len(wording.deeper)) >= 4
+        corpus = [
+            *theme.titles,
+            *theme.roots,
+            *(a for stage in theme.stages for a in stage.answers),
+        ]
+        corpus_words = [_content_words(c) for c in corpus]
+        for phrase in (*wording.titles, *wording.symptoms, *wording.causes, *wording.deeper):
+            words = _content_words(phrase)
+            for other, text in zip(corpus_words, corpus, strict=True):
+                jaccard = len(words & other) / len(words | other)
+                assert jaccard <= 0.4, (theme.id, phrase, text)
+
+
+def test_drafts_do_not_reuse_corpus_sentences(corpus: tuple[Path, dict]) -> None:
+    out, labels = corpus
+    known = {_norm(w["answer"]) for c in labels["coes"].values() for w in c["whys"]}
+    known |= {_norm(r) for c in labels["coes"].values() for r in c["root_causes"]}
+    for draft in labels["drafts"].values():
+        text = (out / draft["file"]).read_text(encoding="utf-8")
+        answers = re.findall(r"^\d+\. Why[^?]*\? Because (.*)$", text, flags=re.MULTILINE)
+        assert 2 <= len(answers) <= 3
+        assert not {_norm(a) for a in answers} & known, draft["file"]
 
 
 def _norm(text: str | None) -> str | None:

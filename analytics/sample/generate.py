@@ -8,18 +8,24 @@ import random
 from pathlib import Path
 from typing import Any
 
+from analytics.sample.draft_phrasings import (
+    DRAFT_FIRST_QUESTIONS,
+    DRAFT_FOLLOW_QUESTIONS,
+    DRAFT_NOISE,
+    DRAFT_OPENINGS,
+    DRAFT_WORDING,
+)
 from analytics.sample.plan import (
     END,
     SERVICE_TEAM,
     SERVICES,
     THEME_WEIGHT,
-    cap,
     draw_context,
     fill,
     plan_corpus,
 )
 from analytics.sample.render import render
-from analytics.sample.themes import ONEOFFS, SYMPTOM_QUESTIONS, THEMES
+from analytics.sample.themes import ONEOFFS, THEMES
 
 EXTENSIONS = {"md": ".md", "txt": ".txt", "json": ".json", "yaml": ".yaml"}
 LABEL_KEYS = (
@@ -103,7 +109,7 @@ def generate_corpus(n: int, seed: int, out_dir: Path, n_drafts: int = 0) -> dict
                 "systemic": False,
             }
 
-    drafts = _write_drafts(n_drafts, rng, out_dir)
+    drafts = _write_drafts(n_drafts, seed, out_dir)
     labels = {
         "seed": seed,
         "n": n,
@@ -118,7 +124,9 @@ def generate_corpus(n: int, seed: int, out_dir: Path, n_drafts: int = 0) -> dict
     return labels
 
 
-def _write_drafts(n_drafts: int, rng: random.Random, out_dir: Path) -> dict[str, Any]:
+def _write_drafts(n_drafts: int, seed: int, out_dir: Path) -> dict[str, Any]:
+    # A random stream of their own: adding or rewording drafts must never move a corpus byte.
+    rng = random.Random(seed * 7919 + 1)
     drafts: dict[str, Any] = {}
     if not n_drafts:
         return drafts
@@ -127,18 +135,22 @@ def _write_drafts(n_drafts: int, rng: random.Random, out_dir: Path) -> dict[str,
     for k in range(n_drafts):
         draft_id = f"DRAFT-{k + 1:0{width}d}"
         theme = THEMES[rng.choices(range(len(THEMES)), weights=THEME_WEIGHT)[0]]
+        wording = DRAFT_WORDING[theme.id]
         svc = rng.choice(SERVICES)
         team = SERVICE_TEAM[svc]
         ctx = draw_context(rng, svc, team)
         day = END + dt.timedelta(days=rng.randint(1, 30))
-        middle = rng.sample(range(1, len(theme.stages)), rng.choice((1, 2)))
-        stages = [theme.stages[0]] + [theme.stages[i] for i in sorted(middle)]
-        questions = [fill(rng.choice(SYMPTOM_QUESTIONS), ctx)]
-        questions += [fill(rng.choice(s.asks), ctx) for s in stages[:-1]]
-        answers = [fill(rng.choice(s.answers), ctx) for s in stages]
-        title = fill(rng.choice(theme.titles), ctx)
+        depth = rng.choice((1, 2))
+        questions = [rng.choice(DRAFT_FIRST_QUESTIONS)]
+        questions += rng.sample(DRAFT_FOLLOW_QUESTIONS, depth)
+        answers = [rng.choice(wording.causes)] + rng.sample(wording.deeper, depth)
+        summary = [rng.choice(wording.symptoms)]
+        # One or two sentences of unrelated context, before or after the symptom.
+        for noise in rng.sample(DRAFT_NOISE, rng.choice((1, 2))):
+            summary.insert(rng.randint(0, len(summary)), noise)
+        summary.append(rng.choice(DRAFT_OPENINGS))
         lines = [
-            f"# Draft: {title}",
+            f"# Draft: {fill(rng.choice(wording.titles), ctx)}",
             "",
             f"Services: {svc}",
             f"Team: {team}",
@@ -147,14 +159,13 @@ def _write_drafts(n_drafts: int, rng: random.Random, out_dir: Path) -> dict[str,
             "",
             "## Summary",
             "",
-            f"{ctx['svc']} in {ctx['region']} returned errors to customers. {cap(answers[0])}."
-            " Investigation is ongoing.",
+            fill(" ".join(summary), ctx),
             "",
             "## Five Whys (in progress)",
             "",
         ]
         lines += [
-            f"{i + 1}. {q} Because {a}."
+            f"{i + 1}. {fill(q, ctx)} Because {fill(a, ctx)}."
             for i, (q, a) in enumerate(zip(questions, answers, strict=True))
         ]
         name = f"{draft_id}.md"
