@@ -111,7 +111,7 @@ def _ingest_one(
         return FileResult(key, "unchanged")
     try:
         # parse_path on an oversized file reports the size without reading it.
-        coes = parse_bytes(raw, key) if size <= MAX_BYTES else parse_path(path)
+        coes = parse_bytes(raw, key, sha256=digest) if size <= MAX_BYTES else parse_path(path)
     except ParseError as exc:
         return FileResult(key, "failed", reason=exc.reason, line=exc.line)
     warnings = []

@@ -45,6 +45,8 @@ _DATE_FORMS = [
     # month > 12 in the second place makes it month-first.
     re.compile(r"(?<![\d:])(?P<day>\d{1,2})[/.](?P<month>\d{1,2})[/.](?P<year>\d{4})(?!\d)"),
 ]
+_NAMED_FORMS = (_DATE_FORMS[1], _DATE_FORMS[2])
+_MONTH_ABBR = re.compile(r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec", re.I)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _HAS_DIGIT = re.compile(r"\d")
 
@@ -90,7 +92,12 @@ def find_date(
     best: tuple[str | None, re.Match[str] | None] = (None, None)
     if not _HAS_DIGIT.search(text):
         return best
+    # the month-name forms need a month abbreviation (same case folding); looking for one is far
+    # cheaper than running those two searches on every text
+    has_month = _MONTH_ABBR.search(text) is not None
     for pattern in _DATE_FORMS:
+        if not has_month and pattern in _NAMED_FORMS:
+            continue
         m = pattern.search(text)
         if m is None or (best[1] is not None and m.start() >= best[1].start()):
             continue

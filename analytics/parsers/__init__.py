@@ -88,10 +88,25 @@ def _decode(raw: bytes, path: str) -> str:
     return text.removeprefix("\ufeff")
 
 
-def parse_bytes(raw: bytes, path: str = "<bytes>", fmt: str | None = None) -> list[COE]:
-    """Parse a document's raw bytes (checked for size, NUL bytes and UTF-8 first)."""
+def parse_bytes(
+    raw: bytes, path: str = "<bytes>", fmt: str | None = None, sha256: str | None = None
+) -> list[COE]:
+    """Parse a document's raw bytes (checked for size, NUL bytes and UTF-8 first).
+
+    Parameters
+    ----------
+    raw : bytes
+        The file's content.
+    path : str
+        Name used in the record's source and in error messages.
+    fmt : str, optional
+        The format; sniffed if None.
+    sha256 : str, optional
+        The hex SHA-256 of ``raw`` when the caller has already computed it (ingest does, to
+        skip unchanged files), so that it is not hashed twice.
+    """
     text = _decode(raw, path)
-    return _dispatch(text, path, fmt, hashlib.sha256(raw).hexdigest())
+    return _dispatch(text, path, fmt, sha256 or hashlib.sha256(raw).hexdigest())
 
 
 def parse_path(path: str | Path) -> list[COE]:

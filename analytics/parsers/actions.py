@@ -58,6 +58,8 @@ _ACTION_LABEL = re.compile(
 _URL_ONLY = re.compile(r"^\s*(?:<?https?://\S+>?|\[[^\]]*\]\([^)]*\))\s*$")
 _HAS_DIGIT = re.compile(r"\d")
 _DONE_MARK = ("✅", "✔", "☑")
+_BARE_PRIORITY = re.compile(r"P[0-4]", re.I)
+_WS = re.compile(r"\s+")
 
 
 def _cut(text: str, span: tuple[int, int]) -> str:
@@ -82,17 +84,18 @@ def action_from_text(
     body = clean_inline(raw)
     ident = None
     m = _ID.match(body)
-    if m and not re.fullmatch(r"P[0-4]", m.group("b") or m.group("p") or "", re.I):
+    if m and not _BARE_PRIORITY.fullmatch(m.group("b") or m.group("p") or ""):
         ident = m.group("b") or m.group("p")
         body = body[m.end() :]
 
     owner = None
-    m = _OWNER.search(body)
+    # each pattern needs a character the cheap ``in`` tests look for; most items have none
+    m = _OWNER.search(body) if ":" in body or "=" in body else None
     if m:
         owner = m.group("o").strip() or None
         body = _cut(body, m.span())
     else:
-        m = _HANDLE.search(body)
+        m = _HANDLE.search(body) if "@" in body else None
         if m:
             owner = "@" + m.group("o")
             body = _cut(body, m.span())
@@ -114,7 +117,7 @@ def action_from_text(
             body = _cut(body, (km.start(), km.end() + dm.end()))
             break
 
-    m = _STATUS.search(body)
+    m = _STATUS.search(body) if "(" in body or "[" in body or "status" in body.lower() else None
     if m:
         status = normalize_status(m.group("a") or m.group("b"))
         body = _cut(body, m.span())
@@ -124,7 +127,7 @@ def action_from_text(
         status = default_status
 
     title = _EMPTY_PARENS.sub(" ", body)
-    title = re.sub(r"\s+", " ", title)
+    title = _WS.sub(" ", title)
     title = _LEAD.sub("", _TRAIL.sub("", title)).strip()
     return Action(id=ident, title=title, priority=priority, owner=owner, due=due, status=status)
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """One source line, 1-based ``no``."""
 
+    # A NamedTuple rather than a frozen dataclass: one is built per source line and a frozen
+    # dataclass's __init__ costs several times more.
     no: int
     text: str
 
@@ -61,6 +64,13 @@ def clean_inline(text: str) -> str:
     """
     if not text:
         return ""
+    return _clean_inline(text)
+
+
+# Headings, table cells and labels repeat within and across documents, and callers often clean
+# the same text twice; the result depends on the text only.
+@lru_cache(maxsize=32768)
+def _clean_inline(text: str) -> str:
     if _PLAIN.match(text):
         return text.strip() if "  " not in text else _SPACES.sub(" ", text).strip()
     if "[" in text:
@@ -88,6 +98,7 @@ _CHECKBOX = re.compile(r"^\[(?P<mark>[ xX✓✔-]?)\][ \t]*")
 TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$|^\s*[^|\s][^|]*\|[^|]*")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _QUOTE = re.compile(r"^\s*>\s?")
+_CELL_SEP = re.compile(r"(?<!\\)\|")
 
 
 def indent_width(ws: str) -> int:
@@ -169,7 +180,9 @@ def split_cells(row: str) -> list[str]:
         row = row[1:]
     if row.endswith("|") and not row.endswith("\\|"):
         row = row[:-1]
-    return [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", row)]
+    if "\\" not in row:  # no escaped pipes: a plain split gives the same cells
+        return [c.strip() for c in row.split("|")]
+    return [c.strip().replace("\\|", "|") for c in _CELL_SEP.split(row)]
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,11 @@ _INCIDENT_WORDS = re.compile(
 _FILE_ID = re.compile(r"^(?:[A-Za-z]{2,6}[-_]?\d{4}[-_]\d{1,6}|[A-Za-z]{2,6}-\d{2,7})")
 
 
+_BULLET_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_FOOTNOTE = re.compile(r"\[\^?\w+\]")
+_LINE_NO = re.compile(r"line (\d+)")
+
+
 def statements(lines: list[Line]) -> list[str]:
     """Each top-level bullet or paragraph of a section as one statement."""
     tables, rest = find_tables(lines)
@@ -131,7 +136,7 @@ def section_text(lines: list[Line]) -> str:
     """A section's prose with markup stripped, one line per source line."""
     out = []
     for line in lines:
-        text = clean_inline(re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line.text))
+        text = clean_inline(_BULLET_MARK.sub("", line.text))
         if text and not set(text) <= set("|-: "):
             out.append(text)
     return "\n".join(out)
@@ -416,7 +421,7 @@ def _preamble_title(preamble: list[Line]) -> str:
 
 
 def _line_of(warning: str) -> int:
-    m = re.match(r"line (\d+)", warning)
+    m = _LINE_NO.match(warning)
     return int(m.group(1)) if m else 0
 
 
@@ -431,7 +436,7 @@ def _minutes(value: Any, line: int | None, what: str, warnings: list[str]) -> fl
     text = str(value).strip()
     if text.lower().rstrip(".") in _NA:
         return None
-    minutes = parse_duration_minutes(re.sub(r"\[\^?\w+\]", "", text))
+    minutes = parse_duration_minutes(_FOOTNOTE.sub("", text) if "[" in text else text)
     if minutes is None:
         warnings.append(f"line {line or 1}: {what} '{text}' not understood")
     return minutes

@@ -104,7 +104,8 @@ def split_document(lines: list[Line], labels: bool = False) -> Document:
                 in_fence = False
             i += 1
             continue
-        fence = _FENCE.match(text)
+        # a fence line starts (after indentation) with ``` or ~~~; skip the regex otherwise
+        fence = _FENCE.match(text) if stripped[:3] in ("```", "~~~") else None
         if fence:
             in_fence = True
             fence_mark = fence.group(1)
@@ -156,7 +157,12 @@ def split_document(lines: list[Line], labels: bool = False) -> Document:
                 open_section(stripped, level, line.no, pseudo=False)
             i += 2
             continue
-        label = _label_heading(stripped, labels)
+        # outside plain text only bold lines and lines ending in ':' can be labels
+        label = (
+            _label_heading(stripped, labels)
+            if labels or stripped.startswith(("**", "__")) or stripped.endswith(":")
+            else None
+        )
         if label is not None:
             heading, rest = label
             if labels and not doc.sections:

@@ -231,6 +231,10 @@ def read_key_values(lines: list[Line]) -> list[tuple[int, str, str, str]]:
         text = line.text
         if ":" not in text:
             continue
+        # a key line starts with a letter, a bullet or emphasis (see _KV); time stamps don't
+        first = text.lstrip()[:1]
+        if first not in "-*+_" and not (first.isascii() and first.isalpha()):
+            continue
         kv = split_key_value(text)
         if kv is None:
             continue

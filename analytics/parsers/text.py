@@ -7,6 +7,8 @@ with any text after the colon as its first line.
 
 from __future__ import annotations
 
+from itertools import count
+
 from analytics.parsers.blocks import Line
 from analytics.parsers.document import build_coe
 from analytics.parsers.markdown import split_document
@@ -16,7 +18,7 @@ from analytics.record import COE
 
 def parse_markup(text: str, path: str, fmt: str, sha256: str) -> COE:
     """Parse a markdown (``fmt="markdown"``) or plain-text (``fmt="text"``) COE."""
-    lines = [Line(no, line) for no, line in enumerate(text.splitlines(), start=1)]
+    lines = list(map(Line, count(1), text.splitlines()))
     front, body = split_front_matter(lines, path)
     doc = split_document(body, labels=fmt == "text")
     return build_coe(doc, front, path, fmt, sha256)

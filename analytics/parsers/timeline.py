@@ -64,6 +64,7 @@ _SEP = re.compile(r"^[\s\])*_]*(?:[-–—:|=>]+|\bat\b)?[\s*_]*")
 _MONTH_STARTS = frozenset(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 )
+_AFTER_DATE = re.compile(r"[\s,T]*(?:at\s+)?")
 _PAREN_DATE = re.compile(r"^\s*(?:\(|,|on\b)\s*")
 
 
@@ -123,13 +124,14 @@ def leading_time(text: str, ctx: TimeContext) -> tuple[bool, str | None, str]:
     >>> leading_time("08:29 UTC - alert fired", TimeContext(incident_date="2021-06-22"))
     (True, '2021-06-22T08:29Z', 'alert fired')
     """
-    body = _LEAD.sub("", text, count=1)
+    first = text[:1]
+    body = _LEAD.sub("", text, count=1) if first in "~≈[(*_>" or first.isspace() else text
     day, dm = None, None
     if body[:1].isdigit() or body[:3].lower() in _MONTH_STARTS:
         day, dm = find_date(body[:48], ctx.default_year)
     if dm is not None and dm.start() == 0:
         rest = body[dm.end() :]
-        tm = re.match(r"[\s,T]*(?:at\s+)?", rest)
+        tm = _AFTER_DATE.match(rest)
         rest_t = rest[tm.end() :] if tm else rest
         m = _TIME.match(rest_t)
         if m:

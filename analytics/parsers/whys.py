@@ -32,8 +32,14 @@ _A_LABEL = re.compile(
 _BECAUSE = re.compile(r"^(?:a\s*:\s*|answer\s*:\s*|[-–—:]\s*)?because(?:\s+of)?\b[\s,:]*", re.I)
 _ANSWER_LEAD = re.compile(r"^(?:[-–—:>]+|a\s*:|answer\s*:)\s*", re.I)
 _ARROW = re.compile(r"\s*(?:->|→|=>|⟶|➔|-->)\s*")
+_WHY_ID = re.compile(r"\d{1,2}[a-z]?")
 _ID_NUM = re.compile(r"^(\d+)")
 _WHY_LIKE = re.compile(r"^\W*(?:why\b|q\d*\s*[:.)]|question\s*\d*\s*:)", re.I)
+
+
+def _has_arrow(text: str) -> bool:
+    # every arrow form holds '>' or a non-ASCII arrow, so most lines skip the unanchored search
+    return (">" in text or not text.isascii()) and _ARROW.search(text) is not None
 
 
 @dataclass
@@ -111,7 +117,7 @@ def _table_whys(table: Table, raws: list[_Raw], warnings: list[str]) -> None:
             return clean_inline(cells[i]) if i is not None and i < len(cells) else ""
 
         explicit = cell(id_col).strip(".: ").lower() or None
-        if explicit and not re.fullmatch(r"\d{1,2}[a-z]?", explicit):
+        if explicit and not _WHY_ID.fullmatch(explicit):
             explicit = None
         if a_col is None:
             question, answer = split_question_answer(cell(q_col))
@@ -202,7 +208,7 @@ def parse_whys(lines: list[Line], warnings: list[str]) -> list[Why]:
             cur = raws[current]
             cur.answer = f"{cur.answer} {clean}".strip()
             continue
-        elif item is None and "?" not in clean and not _ARROW.search(clean):
+        elif item is None and "?" not in clean and not _has_arrow(clean):
             warnings.append(
                 f"line {line.no}: text in Why section yields no why, kept in raw text only"
             )
@@ -225,7 +231,7 @@ def parse_whys(lines: list[Line], warnings: list[str]) -> list[Why]:
         if explicit is not None and depth == 0:
             parent = -1
 
-        parts = [p for p in _ARROW.split(clean) if p.strip()] if _ARROW.search(clean) else [clean]
+        parts = [p for p in _ARROW.split(clean) if p.strip()] if _has_arrow(clean) else [clean]
         if len(parts) >= 2 and "?" not in clean:
             for k, part in enumerate(parts):
                 raws.append(_Raw(line.no, None, part.strip(), None, parent, depth))
