@@ -179,7 +179,7 @@ def causal_profiles(
 
 def cluster_statements(
     statements: Sequence[Statement], vectors: np.ndarray, prefix: str, settings: Settings
-) -> tuple[tuple[Cluster, ...], dict[str, str]]:
+) -> tuple[tuple[Cluster, ...], dict[str, str], float | None]:
     """Cluster one kind of statement: the clusters, statement id -> cluster id, and the cut used."""
     if not statements:
         return (), {}, None
