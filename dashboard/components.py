@@ -143,3 +143,23 @@ def status_badge(status: str | None):
 def severity_badge(severity: str | None):
     s = severity or "unknown"
     return html.Span(s, className=f"badge sev sev-{s.lower()}")
+
+
+def export_options(format_id: str, formats: Sequence[str], default: str, redact_id: str) -> list:
+    """A file-format dropdown and a "Redact names" checkbox, as every export button uses."""
+    return [
+        dcc.Dropdown(
+            id=format_id,
+            options=[{"label": f.upper(), "value": f} for f in formats],
+            value=default,
+            clearable=False,
+            searchable=False,
+            className="format-dropdown",
+        ),
+        dcc.Checklist(
+            id=redact_id,
+            options=[{"label": " Redact names", "value": "redact"}],
+            value=[],
+            className="redact-check",
+        ),
+    ]

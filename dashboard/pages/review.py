@@ -11,7 +11,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import data
 from dashboard import figures as fig
-from dashboard.components import card, graph, grid, kpi, note, theme_href
+from dashboard.components import card, export_options, graph, grid, kpi, note, theme_href
 from dashboard.components import table as html_table
 from dashboard.downloads import REPORT_FORMATS, report_download
 from dashboard.filters import STORE
@@ -124,22 +124,7 @@ def layout(quarter: str | None = None, **_query) -> html.Div:
                                 title="The quarterly report `coe report --quarter` writes: "
                                 "the whole store, page filters do not apply",
                                 children=[
-                                    dcc.Dropdown(
-                                        id=REPORT_FORMAT,
-                                        options=[
-                                            {"label": f.upper(), "value": f} for f in REPORT_FORMATS
-                                        ],
-                                        value="html",
-                                        clearable=False,
-                                        searchable=False,
-                                        className="format-dropdown",
-                                    ),
-                                    dcc.Checklist(
-                                        id=REDACT,
-                                        options=[{"label": " Redact names", "value": "redact"}],
-                                        value=[],
-                                        className="redact-check",
-                                    ),
+                                    *export_options(REPORT_FORMAT, REPORT_FORMATS, "html", REDACT),
                                     html.Button(
                                         REPORT_LABEL, id=REPORT, n_clicks=0, className="button"
                                     ),

@@ -8,7 +8,16 @@ from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import data
 from dashboard import figures as fig
-from dashboard.components import card, coe_href, graph, kpi, note, table, unavailable
+from dashboard.components import (
+    card,
+    coe_href,
+    export_options,
+    graph,
+    kpi,
+    note,
+    table,
+    unavailable,
+)
 from dashboard.downloads import EXPORT_FORMATS, cluster_download
 from dashboard.filters import STORE
 
@@ -108,20 +117,7 @@ def export_controls() -> html.Div:
         title="Every theme or action family with its members, as `coe export clusters` writes "
         "them: the whole store, page filters do not apply",
         children=[
-            dcc.Dropdown(
-                id=EXPORT_FORMAT,
-                options=[{"label": f.upper(), "value": f} for f in EXPORT_FORMATS],
-                value="csv",
-                clearable=False,
-                searchable=False,
-                className="format-dropdown",
-            ),
-            dcc.Checklist(
-                id=REDACT,
-                options=[{"label": " Redact names", "value": "redact"}],
-                value=[],
-                className="redact-check",
-            ),
+            *export_options(EXPORT_FORMAT, EXPORT_FORMATS, "csv", REDACT),
             html.Button(EXPORT_LABELS["themes"], id=EXPORT_THEMES, n_clicks=0, className="button"),
             html.Button(
                 EXPORT_LABELS["actions"],
