@@ -36,14 +36,14 @@ def timed(fn, *args):
 
 
 def store_for(n: int, seed: int = 11) -> Path:
-    from dashboard.demo import build_demo_store
+    from analytics.sample import build_sample_store
 
     folder = ROOT / "benchmarks" / "out" / f"dash{n // 1000}k"
-    store = folder / "demo.db"
-    if not store.exists():
-        print(f"building a {n}-COE store in {folder} (once) ...", flush=True)
-        build_demo_store(folder, n=n, seed=seed, quiet=False)
-    return store
+    store = folder / "sample.db"
+    if store.exists():
+        return store
+    print(f"building a {n}-COE store in {folder} (once) ...", flush=True)
+    return build_sample_store(folder, n=n, seed=seed, quiet=False)
 
 
 def filter_variants(snapshot, k: int) -> list[dict]:

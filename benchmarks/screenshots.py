@@ -150,9 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     store = args.store
     if store is None:
         tmp = Path(tempfile.mkdtemp(prefix="coegraph-shots-"))
-        from dashboard.demo import build_demo_store
+        from analytics.sample import build_sample_store
 
-        store = build_demo_store(tmp)
+        store = build_sample_store(tmp)
     base, server = start_server(store)
     driver = make_driver()
     try:

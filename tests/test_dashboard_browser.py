@@ -24,9 +24,9 @@ pytest.importorskip("dash.testing")
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    from dashboard.demo import build_demo_store
+    from analytics.sample import build_sample_store
 
-    return build_demo_store(tmp_path_factory.mktemp("browser"), n=80, seed=7)
+    return build_sample_store(tmp_path_factory.mktemp("browser"), n=80, seed=7)
 
 
 @pytest.fixture

@@ -237,10 +237,10 @@ def test_filters_from_controls():
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
+    from analytics.sample import build_sample_store
     from dashboard import create_app
-    from dashboard.demo import build_demo_store
 
-    store = build_demo_store(tmp_path_factory.mktemp("dash"), n=60, seed=3)
+    store = build_sample_store(tmp_path_factory.mktemp("dash"), n=60, seed=3)
     return create_app(store)
 
 

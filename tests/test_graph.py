@@ -190,17 +190,11 @@ def test_export_rejects_unknown_format(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def corpus_store(tmp_path_factory):
-    sample = pytest.importorskip("analytics.sample")
     from analytics.analysis import load_analysis
-    from analytics.analyze import Settings, analyze
-    from analytics.ingest import ingest
+    from analytics.sample import build_sample_store
     from analytics.store import load_coes, open_store
 
-    root = tmp_path_factory.mktemp("graph-e2e")
-    sample.generate_corpus(120, 5, root / "corpus")
-    conn = open_store(root / "s.db")
-    ingest(conn, [root / "corpus" / "corpus"])
-    analyze(conn, Settings(embedder="tfidf"), log=lambda _: None)
+    conn = open_store(build_sample_store(tmp_path_factory.mktemp("graph-e2e"), n=120, seed=5))
     return load_analysis(conn), load_coes(conn)
 
 

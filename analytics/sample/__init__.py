@@ -9,5 +9,6 @@ and held-out drafts. See ``themes`` for the catalogue, ``plan`` for how a COE is
 from __future__ import annotations
 
 from analytics.sample.generate import generate_corpus
+from analytics.sample.store import build_sample_store
 
-__all__ = ["generate_corpus"]
+__all__ = ["build_sample_store", "generate_corpus"]

@@ -1,7 +1,5 @@
-"""A demo store for the dashboard: generated corpus -> ingest -> analyze, in one call.
-
-Used by ``coe demo``, the browser tests, the screenshot script and the benchmarks.
-"""
+"""A generated corpus ingested and analysed in one call: the fixture store of tests, demos and
+benchmarks."""
 
 from __future__ import annotations
 
@@ -9,7 +7,7 @@ import os
 from pathlib import Path
 
 
-def build_demo_store(
+def build_sample_store(
     folder: str | os.PathLike,
     n: int = 300,
     seed: int = 7,
@@ -17,12 +15,12 @@ def build_demo_store(
     *,
     quiet: bool = True,
 ) -> Path:
-    """Write ``n`` synthetic COEs under ``folder/corpus``, ingest and analyse them.
+    """Generate ``n`` COEs into ``folder`` (``corpus/``, ``labels.json``), ingest and analyse them.
 
     Parameters
     ----------
     folder : path
-        Created if missing; receives ``corpus/`` and ``demo.db``.
+        Created if missing; receives the corpus and ``sample.db``.
     n, seed : int
         Corpus size and generator seed (``coe sample --n N --seed S``).
     embedder : str
@@ -35,16 +33,15 @@ def build_demo_store(
     """
     from analytics.analyze import Settings, analyze
     from analytics.ingest import ingest
-    from analytics.sample import generate_corpus
+    from analytics.sample.generate import CORPUS_DIR, generate_corpus
     from analytics.store import open_store
 
     folder = Path(folder)
-    corpus = folder / "corpus"
-    generate_corpus(n, seed, corpus)
-    store = folder / "demo.db"
+    generate_corpus(n, seed, folder)
+    store = folder / "sample.db"
     conn = open_store(store)
     try:
-        ingest(conn, [corpus])
+        ingest(conn, [folder / CORPUS_DIR])
         analyze(conn, Settings(embedder=embedder), log=(lambda _m: None) if quiet else None)
     finally:
         conn.close()
