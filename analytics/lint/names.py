@@ -224,6 +224,8 @@ def _system_names(text: str) -> frozenset[str]:
         if before:
             found.add(fold(before.group(1)))
     return frozenset(found)
+
+
 # A capitalised word right after another one is part of a multi-word name ("Grafana Agent").
 _AFTER_CAPITALISED_RE = re.compile(rf"[{_UPPER}][\w-]*[ \t]+$")
 # Right after a lower-case word, a comma or a time: in the middle of a sentence, where a
