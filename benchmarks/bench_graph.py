@@ -23,32 +23,14 @@ TARGET_SECONDS = 10.0
 
 def build_store(n: int, seed: int, out: Path) -> Path:
     """The analysed store for ``n`` COEs, built on first use and reused afterwards."""
-    from analytics.analysis import load_analysis
-    from analytics.analyze import Settings, analyze
-    from analytics.ingest import ingest
-    from analytics.sample import generate_corpus
-    from analytics.store import coe_count, open_store
+    from analytics.sample import build_sample_store
 
-    store = out / f"graph-{n}-s{seed}.db"
-    corpus = out / f"corpus-{n}-s{seed}"
-    conn = open_store(store)
-    if coe_count(conn) >= n * 0.95 and load_analysis(conn) is not None:
-        conn.close()
+    store = out / f"graph-{n}-s{seed}" / "sample.db"
+    if store.exists():
         return store
-    # A run stopped during analysis leaves an ingested store: analyse it, don't start over.
-    if coe_count(conn) < n * 0.95:
-        if not (corpus / "labels.json").exists():
-            t = time.perf_counter()
-            generate_corpus(n, seed, corpus)
-            print(f"generated {n} COEs in {time.perf_counter() - t:.1f}s", file=sys.stderr)
-        t = time.perf_counter()
-        # labels.json is ground truth, not a COE: ingest only the documents.
-        ingest(conn, sorted(p for p in corpus.iterdir() if p.name != "labels.json"))
-        print(f"ingested in {time.perf_counter() - t:.1f}s", file=sys.stderr)
     t = time.perf_counter()
-    analyze(conn, Settings(embedder="tfidf"))
-    print(f"analysed (tfidf) in {time.perf_counter() - t:.1f}s", file=sys.stderr)
-    conn.close()
+    build_sample_store(store.parent, n=n, seed=seed)
+    print(f"built a {n}-COE store (tfidf) in {time.perf_counter() - t:.1f}s", file=sys.stderr)
     return store
 
 

@@ -54,26 +54,11 @@ def find_or_build_store(n: int, seed: int, out: Path) -> Path:
         if n * 0.95 <= _analysed_coes(path) <= n * 1.05:
             log(f"reusing {path}")
             return path
-    from analytics.analyze import Settings, analyze
-    from analytics.ingest import ingest
-    from analytics.sample import generate_corpus
-    from analytics.store import coe_count, open_store
+    from analytics.sample import build_sample_store
 
-    store, corpus = out / f"report-{n}-s{seed}.db", out / f"corpus-{n}-s{seed}"
-    conn = open_store(store)
-    if coe_count(conn) < n * 0.95:
-        if not (corpus / "labels.json").exists():
-            t = time.perf_counter()
-            generate_corpus(n, seed, corpus)
-            log(f"generated {n} COEs in {time.perf_counter() - t:.0f}s")
-        t = time.perf_counter()
-        # labels.json is ground truth, not a COE: ingest only the documents.
-        ingest(conn, sorted(p for p in corpus.iterdir() if p.name != "labels.json"))
-        log(f"ingested in {time.perf_counter() - t:.0f}s")
     t = time.perf_counter()
-    analyze(conn, Settings(embedder="tfidf"), log=log)
-    log(f"analysed (tfidf) in {time.perf_counter() - t:.0f}s")
-    conn.close()
+    store = build_sample_store(out / f"report-{n}-s{seed}", n=n, seed=seed)
+    log(f"built a {n}-COE store (tfidf) in {time.perf_counter() - t:.0f}s")
     return store
 
 
