@@ -212,15 +212,34 @@ _SYSTEM_BEFORE_RE = re.compile(
     r"\b(?:on|in|into|onto|from|to|via|across|the|our|of|with|using)\s+$", re.IGNORECASE
 )
 # A word right before a system noun names a system ("Hellman cluster"). Found from the nouns
-# backwards: trying the name pattern at every word of a document was most of lint's time.
-_SYSTEM_NOUN_RE = re.compile(rf"(?<=\s)(?:{_SYSTEM_NOUNS})\b", re.IGNORECASE)
+# backwards: trying the name pattern at every word of a document was most of lint's time. A noun
+# is a whole word after a space, so the words are looked up in a set, not matched at every place.
+_SYSTEM_NOUN_SET = frozenset(_SYSTEM_NOUNS.split("|"))
+_SYSTEM_NOUN_RE = re.compile(rf"(?:{_SYSTEM_NOUNS})", re.IGNORECASE)
+_WORD_AFTER_SPACE_RE = re.compile(r"\s(\w+)")
 _NAME_BEFORE_RE = re.compile(rf"\b({_NAME_TOKEN})\s+$", re.IGNORECASE)
+
+
+def _is_system_noun(word: str) -> bool:
+    if word.isascii():
+        return word.lower() in _SYSTEM_NOUN_SET
+    # Ignoring case, the pattern also matches a few non-ASCII letters ("ſ" for "s").
+    return bool(_SYSTEM_NOUN_RE.fullmatch(word))
 
 
 def _system_names(text: str) -> frozenset[str]:
     found = set()
-    for noun in _SYSTEM_NOUN_RE.finditer(text):
-        before = _NAME_BEFORE_RE.search(text, max(0, noun.start() - 80), noun.start())
+    for word in _WORD_AFTER_SPACE_RE.finditer(text):
+        if not _is_system_noun(word.group(1)):
+            continue
+        noun = word.start(1)
+        start = max(0, noun - 80)
+        head = text[start:noun].rstrip()
+        if not head:
+            continue
+        # A name holds no space: try the pattern only on the last chunk of text before the noun.
+        chunk = start + len(head) - len(head.rsplit(None, 1)[-1])
+        before = _NAME_BEFORE_RE.search(text, chunk, noun)
         if before:
             found.add(fold(before.group(1)))
     return frozenset(found)
