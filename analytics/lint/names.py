@@ -24,6 +24,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
 _HERE = Path(__file__).parent
@@ -212,27 +214,34 @@ _SYSTEM_BEFORE_RE = re.compile(
     r"\b(?:on|in|into|onto|from|to|via|across|the|our|of|with|using)\s+$", re.IGNORECASE
 )
 # A word right before a system noun names a system ("Hellman cluster"). Found from the nouns
-# backwards: trying the name pattern at every word of a document was most of lint's time. A noun
-# is a whole word after a space, so the words are looked up in a set, not matched at every place.
-_SYSTEM_NOUN_SET = frozenset(_SYSTEM_NOUNS.split("|"))
-_SYSTEM_NOUN_RE = re.compile(rf"(?:{_SYSTEM_NOUNS})", re.IGNORECASE)
-_WORD_AFTER_SPACE_RE = re.compile(r"\s(\w+)")
+# backwards: trying the name pattern at every word of a document was most of lint's time. The
+# nouns are sought in the lower-cased text with the alternation grouped by first letter, which is
+# several times quicker than ignoring case.
+_SYSTEM_NOUN_RE = re.compile(
+    r"\s(?:"
+    + "|".join(
+        f"{first}(?:{'|'.join(noun[1:] for noun in nouns)})"
+        for first, nouns in groupby(sorted(_SYSTEM_NOUNS.split("|")), key=itemgetter(0))
+    )
+    + r")\b"
+)
 _NAME_BEFORE_RE = re.compile(rf"\b({_NAME_TOKEN})\s+$", re.IGNORECASE)
+# Ignoring case, a pattern also matches these letters to ASCII ones; "İ" lower-cases to two.
+_CASE_FOLDS = str.maketrans({"İ": "i", "ı": "i", "ſ": "s"})
 
 
-def _is_system_noun(word: str) -> bool:
-    if word.isascii():
-        return word.lower() in _SYSTEM_NOUN_SET
-    # Ignoring case, the pattern also matches a few non-ASCII letters ("ſ" for "s").
-    return bool(_SYSTEM_NOUN_RE.fullmatch(word))
+def _lower_in_place(text: str) -> str:
+    """``text`` lower-cased with every character at its offset: an ASCII pattern matches it where
+    it matches ``text`` ignoring case."""
+    if not text.isascii() and any(c in text for c in "İıſ"):
+        text = text.translate(_CASE_FOLDS)
+    return text.lower()
 
 
 def _system_names(text: str) -> frozenset[str]:
     found = set()
-    for word in _WORD_AFTER_SPACE_RE.finditer(text):
-        if not _is_system_noun(word.group(1)):
-            continue
-        noun = word.start(1)
+    for match in _SYSTEM_NOUN_RE.finditer(_lower_in_place(text)):
+        noun = match.start() + 1
         start = max(0, noun - 80)
         head = text[start:noun].rstrip()
         if not head:
