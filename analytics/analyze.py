@@ -183,10 +183,13 @@ def cluster_statements(
     """Cluster one kind of statement: the clusters, statement id -> cluster id, and the cut used."""
     if not statements:
         return (), {}, None
-    clusterer = make_clusterer(settings.clusterer, settings.seed)
+    kind = statements[0].kind
+    # A COE's action items are distinct remedies: no family holds two of one COE's actions.
+    clusterer = make_clusterer(
+        settings.clusterer, settings.seed, distinct_within_group=kind == ACTION
+    )
     labels = clusterer.fit_predict(vectors, groups=[s.coe for s in statements])
     labeler = CTfidfLabeler().fit([s.masked for s in statements], labels, vectors)
-    kind = statements[0].kind
     found, members = [], {}
     for c in sorted(labeler.keywords_):
         idx = np.flatnonzero(labels == c)

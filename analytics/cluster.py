@@ -6,6 +6,11 @@ given. Above ``max_exact`` points it first summarises the data with mini-batch k
 cut is made on the centroids), so memory and time stay near-linear: an exact n x n distance
 matrix for 100,000 vectors would need 40 GB. A cluster must hold statements from at least
 ``min_groups`` different COEs; the rest are one-off causes and get label -1.
+
+With ``distinct_within_group`` (action families), two statements of one COE never share a
+cluster: a COE lists each remedy once, so two of its action items are two remedies even when
+they are worded alike. The same evidence chooses the cut: the tree is cut where too many
+clusters would next merge with a cluster their own documents keep apart.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ _PARAMETER_CONSTRAINTS = {
     "min_cluster_size": lambda v: isinstance(v, int) and v >= 1,
     "min_groups": lambda v: isinstance(v, int) and v >= 1,
     "max_exact": lambda v: isinstance(v, int) and v >= 10,
+    "max_blocked_share": lambda v: 0 < v <= 1,
 }
 
 
@@ -41,6 +47,12 @@ class ThemeClusterer:
         Above this many points, cluster mini-batch k-means centroids instead of the points.
     random_state : int
         Seed of the k-means summary.
+    distinct_within_group : bool
+        Never put two statements of one group (COE) in one cluster, and cut the tree at the
+        largest threshold where at most ``max_blocked_share`` of the clusters have, within the
+        threshold, a neighbour they may not merge with.
+    max_blocked_share : float
+        See ``distinct_within_group``.
 
     Attributes
     ----------
@@ -67,6 +79,8 @@ class ThemeClusterer:
         min_groups: int = 2,
         max_exact: int = 3000,
         random_state: int = 0,
+        distinct_within_group: bool = False,
+        max_blocked_share: float = 0.25,
     ):
         self.distance_threshold = distance_threshold
         self.thresholds = thresholds
@@ -74,6 +88,8 @@ class ThemeClusterer:
         self.min_groups = min_groups
         self.max_exact = max_exact
         self.random_state = random_state
+        self.distinct_within_group = distinct_within_group
+        self.max_blocked_share = max_blocked_share
 
     def fit(self, X, groups=None) -> ThemeClusterer:
         for name, check in _PARAMETER_CONSTRAINTS.items():
@@ -105,11 +121,22 @@ class ThemeClusterer:
         else:
             points, assign = X, np.arange(n)
         condensed = np.clip(pdist(points, metric="cosine"), 0, 2)
-        tree = linkage(condensed, method="average")
-        self.threshold_ = self.distance_threshold or _best_cut(
-            tree, squareform(condensed), self.thresholds
-        )
-        labels = fcluster(tree, t=self.threshold_, criterion="distance")[assign][inverse]
+        if self.distinct_within_group and groups is not None:
+            apart = _together(np.asarray(groups), assign[inverse], len(points))
+            self.threshold_, labels = _constrained_cut(
+                squareform(condensed),
+                apart,
+                self.distance_threshold,
+                self.thresholds,
+                self.max_blocked_share,
+            )
+        else:
+            tree = linkage(condensed, method="average")
+            self.threshold_ = self.distance_threshold or _best_cut(
+                tree, squareform(condensed), self.thresholds
+            )
+            labels = fcluster(tree, t=self.threshold_, criterion="distance")
+        labels = labels[assign][inverse]
         self.labels_ = _prune(labels, groups, self.min_cluster_size, self.min_groups)
         self.n_clusters_ = int(self.labels_.max() + 1)
         return self
@@ -164,11 +191,19 @@ CLUSTERERS = {
 }
 
 
-def make_clusterer(name: str, seed: int = 0):
-    """The clusterer a setting names, seeded where it is random."""
+def make_clusterer(name: str, seed: int = 0, *, distinct_within_group: bool = False):
+    """The clusterer a setting names, seeded where it is random.
+
+    ``distinct_within_group`` asks for clusters that never hold two statements of one COE,
+    where the clusterer supports it (the default one does).
+    """
     if name not in CLUSTERERS:
         raise ValueError(f"unknown clusterer {name!r}; choose one of {sorted(CLUSTERERS)}")
-    return CLUSTERERS[name]() if name == "hdbscan" else CLUSTERERS[name](random_state=seed)
+    if name == "hdbscan":
+        return CLUSTERERS[name]()
+    if name == "agglomerative":
+        return ThemeClusterer(random_state=seed, distinct_within_group=distinct_within_group)
+    return CLUSTERERS[name](random_state=seed)
 
 
 def _best_cut(tree: np.ndarray, distances: np.ndarray, thresholds) -> float:
@@ -182,6 +217,103 @@ def _best_cut(tree: np.ndarray, distances: np.ndarray, thresholds) -> float:
         if score > best_score:
             best, best_score = float(t), score
     return best
+
+
+def _together(groups: np.ndarray, point_of: np.ndarray, n: int) -> np.ndarray:
+    """n x n bool: points that have members in one group (and so may not share a cluster)."""
+    from scipy.sparse import csr_matrix
+
+    _, group_ids = np.unique(groups, return_inverse=True)
+    incidence = csr_matrix(
+        (np.ones(len(point_of)), (group_ids, point_of)), shape=(group_ids.max() + 1, n)
+    )
+    apart = (incidence.T @ incidence).toarray() > 0
+    np.fill_diagonal(apart, False)
+    return apart
+
+
+def constrained_average_linkage(distances: np.ndarray, apart: np.ndarray, thresholds):
+    """Average linkage that never merges clusters marked ``apart``, read off at each threshold.
+
+    Returns ``{threshold: (labels, blocked_share)}``: the flat clustering after every allowed
+    merge at or below the threshold, and the share of its clusters that have a cluster they may
+    not merge with at or below the threshold. Merge distances never decrease (a merged cluster's
+    allowed distances are averages of allowed distances, each at least the current merge), so
+    stopping at a threshold is the cut of the full constrained tree there. Each merge updates
+    one row and re-scans only the rows whose nearest neighbour changed: about O(n^2) in all.
+
+    >>> import numpy as np
+    >>> D = np.array([[0, 0.1, 0.2], [0.1, 0, 0.3], [0.2, 0.3, 0]])
+    >>> apart = np.array([[0, 1, 0], [1, 0, 0], [0, 0, 0]], bool)  # 0 and 1: one document
+    >>> labels, share = constrained_average_linkage(D, apart, [0.25])[0.25]
+    >>> labels.tolist()  # 0 joins 2, not its closer neighbour 1
+    [1, 2, 1]
+    >>> share  # {0, 2} and {1} are within 0.25 of each other, and kept apart
+    1.0
+    """
+    n = len(distances)
+    dist = distances.astype(np.float64, copy=True)
+    np.fill_diagonal(dist, np.inf)
+    apart = apart.copy()
+    allowed = np.where(apart, np.inf, dist)
+    nearest = allowed.argmin(axis=1)
+    nearest_d = allowed[np.arange(n), nearest]
+    size = np.ones(n)
+    active = np.ones(n, dtype=bool)
+    parent = np.arange(n)
+    out = {}
+
+    def snapshot(t: float):
+        roots = parent.copy()
+        while not np.array_equal(roots, roots[roots]):
+            roots = roots[roots]
+        _, labels = np.unique(roots, return_inverse=True)
+        near = (dist[active][:, active] <= t) & apart[active][:, active]
+        return labels + 1, float(near.any(axis=1).mean())
+
+    pending = sorted(float(t) for t in thresholds)
+    while pending:
+        i = int(np.argmin(np.where(active, nearest_d, np.inf)))
+        d = nearest_d[i] if active[i] else np.inf
+        while pending and d > pending[0]:
+            t = pending.pop(0)
+            out[t] = snapshot(t)
+        if not pending or not np.isfinite(d):
+            break
+        j = int(nearest[i])
+        row = (dist[i] * size[i] + dist[j] * size[j]) / (size[i] + size[j])
+        row[i] = np.inf
+        dist[i], dist[:, i] = row, row
+        dist[j], dist[:, j] = np.inf, np.inf
+        apart[i] |= apart[j]
+        apart[:, i] = apart[i]
+        allowed_i = np.where(apart[i], np.inf, row)
+        allowed_i[~active] = np.inf
+        allowed_i[j] = np.inf
+        allowed[i], allowed[:, i] = allowed_i, allowed_i
+        allowed[j], allowed[:, j] = np.inf, np.inf
+        size[i] += size[j]
+        active[j], nearest_d[j] = False, np.inf
+        parent[j] = i
+        for k in np.flatnonzero(active & ((nearest == i) | (nearest == j))):
+            nearest[k] = allowed[k].argmin()
+            nearest_d[k] = allowed[k, nearest[k]]
+        nearest[i] = allowed_i.argmin()
+        nearest_d[i] = allowed_i[nearest[i]]
+        closer = active & (allowed_i < nearest_d)
+        nearest[closer], nearest_d[closer] = i, allowed_i[closer]
+    for t in pending:
+        out[t] = snapshot(t)
+    return out
+
+
+def _constrained_cut(distances, apart, threshold, thresholds, max_blocked_share):
+    """The cut of the constrained tree: ``threshold`` if given, else the largest candidate whose
+    blocked share is at most ``max_blocked_share``."""
+    cuts = constrained_average_linkage(distances, apart, [threshold] if threshold else thresholds)
+    ok = [t for t, (_, share) in cuts.items() if share <= max_blocked_share]
+    best = max(ok) if ok else min(cuts)
+    return best, cuts[best][0]
 
 
 def weighted_silhouette(distances: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> float:

@@ -62,3 +62,45 @@ def test_kmeans_baseline_uses_given_k():
 def test_unknown_clusterer_name():
     with pytest.raises(ValueError, match="unknown clusterer"):
         make_clusterer("spectral")
+
+
+def _documents_of_distinct_remedies(
+    n_docs=30, remedies=6, per_doc=3, spread=3.0, noise=0.6, seed=0
+):
+    """Each document lists ``per_doc`` different remedies; remedies are blobs of paraphrases."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(remedies, 16)) * spread
+    X, y, groups = [], [], []
+    for doc in range(n_docs):
+        for r in rng.choice(remedies, size=per_doc, replace=False):
+            X.append(centres[r] + rng.normal(scale=noise, size=16))
+            y.append(r)
+            groups.append(doc)
+    return np.array(X), np.array(y), np.array(groups)
+
+
+def _documents_with_a_repeated_cluster(labels, groups) -> int:
+    return sum(
+        len(set(found.tolist())) < len(found)
+        for found in (labels[(groups == doc) & (labels >= 0)] for doc in np.unique(groups))
+    )
+
+
+def test_distinct_within_group_never_puts_two_of_one_document_together():
+    # Remedies close together: unconstrained, the tree merges some of one document's remedies.
+    X, _, groups = _documents_of_distinct_remedies(spread=1.0, noise=1.0)
+    assert _documents_with_a_repeated_cluster(ThemeClusterer().fit_predict(X, groups), groups)
+    labels = ThemeClusterer(distinct_within_group=True).fit_predict(X, groups=groups)
+    assert _documents_with_a_repeated_cluster(labels, groups) == 0
+
+
+def test_distinct_within_group_recovers_the_remedies():
+    X, y, groups = _documents_of_distinct_remedies()
+    labels = ThemeClusterer(distinct_within_group=True).fit_predict(X, groups=groups)
+    assert adjusted_rand_score(y, labels) > 0.9
+
+
+def test_distinct_within_group_holds_when_summarised():
+    X, _, groups = _documents_of_distinct_remedies(n_docs=200)
+    model = ThemeClusterer(distinct_within_group=True, max_exact=100).fit(X, groups=groups)
+    assert _documents_with_a_repeated_cluster(model.labels_, groups) == 0
