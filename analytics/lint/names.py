@@ -193,12 +193,24 @@ _SYSTEM_NOUNS = (
 
 _UPPER = "A-ZÀ-ÖØ-Þ"
 _LOWER = "a-zß-öø-ÿ"
-_NAME_TOKEN = rf"[{_UPPER}][{_LOWER}]+(?:[-'][{_UPPER}]?[{_LOWER}]+)*"
+_NAME_REST = rf"[{_LOWER}]+(?:[-'][{_UPPER}]?[{_LOWER}]+)*"
+_NAME_TOKEN = rf"[{_UPPER}]{_NAME_REST}"
 _SURNAME_TOKEN = rf"(?:Mc|Mac|O')?[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?"
 _PARTICLES = r"(?:(?:van der|van den|van|von|de la|de|del|da|di|le|al|el|bin|ibn)\s+)?"
 
+
+def _word_start(letters: str, not_after: str) -> str:
+    """A regex for one of ``letters`` where it does not follow one of ``not_after`` (classes).
+
+    The look-behind comes after the letter, which lets the regex engine skip ahead to the letters
+    instead of trying the look-behind at every offset of a text.
+    """
+    return rf"[{letters}](?<![{not_after}][{letters}])"
+
+
+_NAME_START = _word_start(_UPPER, r"\w@/.#-")
 _CANDIDATE_RE = re.compile(
-    rf"(?<![\w@/.#-])({_NAME_TOKEN})(?:[ \t]+({_PARTICLES}{_SURNAME_TOKEN}))?(?![\w@/-])"
+    rf"({_NAME_START}{_NAME_REST})(?:[ \t]+({_PARTICLES}{_SURNAME_TOKEN}))?(?![\w@/-])"
 )
 _BLAME_AFTER_RE = re.compile(
     r"^\s*(?:,[^,]{0,40},\s*)?(?:\w+ly\s+)?(?:"
@@ -264,7 +276,8 @@ _NOT_NAME_SUFFIX_RE = re.compile(
     r"(?:tion|sion|ment|ing|ness|ity|ance|ence|ler|ter|ser|zer|ure|ism|ship|able|ible|ics|ogy|"
     r"ly|[^su]s)$"
 )
-_LOWER_WORD_RE = re.compile(rf"(?<![\w-])[{_LOWER}][{_LOWER}'-]*")
+_LOWER_WORD_START = _word_start(_LOWER, r"\w-")
+_LOWER_WORD_RE = re.compile(rf"{_LOWER_WORD_START}[{_LOWER}'-]*")
 
 
 @dataclass(frozen=True)
@@ -277,6 +290,7 @@ class PersonMention:
     blamed: bool
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(token: str) -> str:
     """Lower case with accents and ligatures folded, for gazetteer look-up ("Søren" -> "soren")."""
     if token.isascii():
@@ -295,6 +309,12 @@ def _ignore_set(extra: Iterable[str]) -> frozenset[str]:
     return frozenset(words)
 
 
+def _lowercase_words(text: str) -> frozenset[str]:
+    words = set(_LOWER_WORD_RE.findall(text))
+    # Lower-case ASCII words are folded already.
+    return frozenset(words if text.isascii() else map(fold, words))
+
+
 @dataclass(frozen=True)
 class _Context:
     """What the whole document says about its words: which are things, not people."""
@@ -311,7 +331,7 @@ class _Context:
     def build(cls, text: str, ignore: tuple[str, ...]) -> _Context:
         return cls(
             ignored=_ignore_set(ignore),
-            lowercase=frozenset(fold(w) for w in _LOWER_WORD_RE.findall(text)),
+            lowercase=_lowercase_words(text),
             systems=_system_names(text),
         )
 
@@ -396,19 +416,16 @@ def find_person_names(
 
 def _classify(text: str, match: re.Match[str], ctx: _Context) -> PersonMention | None:
     """The person this candidate names, or None when it is something else."""
-    first, surname = match.group(1), match.group(2)
+    first, surname = match.group(1, 2)
     key = fold(first)
-    # A hyphenated given name ("Mei-Ling", "Jean-Pierre") is known when its first part is.
-    given = key.split("-")[0] if key.split("-")[0] in FIRST_NAMES else key
-    before = text[max(0, match.start() - 40) : match.start()]
     # A given name that is also a product ("Julia", "Ruby") is a person only with a surname.
+    # Most candidates are common words or things and end here, so this test comes first.
     product_like = ctx.is_thing(first)
     if product_like and not (surname and key in AMBIGUOUS_FIRST_NAMES):
         return None
-    # "Grafana Agent": a capitalised word right after a capitalised non-common word is part of
-    # a product's name; "Because Priya" is not.
-    prev = _AFTER_CAPITALISED_RE.search(before)
-    in_product_name = bool(prev) and fold(prev.group(0).strip()) not in COMMON_WORDS
+    # A hyphenated given name ("Mei-Ling", "Jean-Pierre") is known when its first part is.
+    given = key.split("-")[0] if key.split("-")[0] in FIRST_NAMES else key
+    before = text[max(0, match.start() - 40) : match.start()]
 
     def blamed(end: int) -> bool:
         return bool(_BLAME_AFTER_RE.match(text[end : end + 60]) or _BLAME_BEFORE_RE.search(before))
@@ -421,7 +438,10 @@ def _classify(text: str, match: re.Match[str], ctx: _Context) -> PersonMention |
         return None
     if given in FIRST_NAMES:
         return PersonMention(first, match.start(), end, blamed(end))
-    if in_product_name:
+    # "Grafana Agent": a capitalised word right after a capitalised non-common word is part of
+    # a product's name; "Because Priya" is not.
+    prev = _AFTER_CAPITALISED_RE.search(before)
+    if prev and fold(prev.group(0).strip()) not in COMMON_WORDS:
         return None
     if key in AMBIGUOUS_FIRST_NAMES:
         if blamed(end) and not _SYSTEM_BEFORE_RE.search(before):
