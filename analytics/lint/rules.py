@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from analytics.lint.names import find_person_names, person_mentions
@@ -183,6 +184,8 @@ _PROCESS_RE = re.compile(
 )
 
 
+# The same statements recur across COEs written from one template, and each costs a dozen searches.
+@lru_cache(maxsize=1 << 13)
 def shallow_reason(statement: str) -> str | None:
     """Why ``statement`` is a shallow root cause, or None when it reaches a process.
 

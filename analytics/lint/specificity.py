@@ -18,6 +18,7 @@ checklist, ...) together with at least three content words.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 
 def _words(block: str) -> list[str]:
@@ -156,6 +157,8 @@ def has_mechanism(title: str) -> bool:
     return bool(words & MECHANISM_WORDS) and len(words) >= 3
 
 
+# Action titles recur across COEs (a team's standard actions), so each is judged once.
+@lru_cache(maxsize=1 << 13)
 def vague_reason(title: str) -> str | None:
     """Why the action ``title`` is not specific, or None when it is specific enough.
 
