@@ -45,8 +45,13 @@ _DATE_FORMS = [
     # month > 12 in the second place makes it month-first.
     re.compile(r"(?<![\d:])(?P<day>\d{1,2})[/.](?P<month>\d{1,2})[/.](?P<year>\d{4})(?!\d)"),
 ]
-_NAMED_FORMS = (_DATE_FORMS[1], _DATE_FORMS[2])
 _MONTH_ABBR = re.compile(r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec", re.I)
+# Case-insensitive searches cost several times more than case-sensitive ones, so ASCII text
+# (nearly all of it) is searched lower-cased, which keeps every offset; the patterns above are
+# written in lower case, so without re.I they match the lower-cased text at the same places.
+_FOLDED_FORMS = [re.compile(p.pattern, p.flags & ~re.I) for p in _DATE_FORMS]
+_FOLDED_MONTH_ABBR = re.compile(_MONTH_ABBR.pattern)
+_NAMED_FORMS = (_DATE_FORMS[1], _DATE_FORMS[2], _FOLDED_FORMS[1], _FOLDED_FORMS[2])
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _HAS_DIGIT = re.compile(r"\d")
 
@@ -82,7 +87,8 @@ def find_date(
     Returns
     -------
     tuple
-        ``(iso_date, match)``; ``(None, None)`` when no date is found.
+        ``(iso_date, match)``; ``(None, None)`` when no date is found. The match may be made
+        on the lower-cased text: read its offsets, not its text.
 
     Examples
     --------
@@ -94,8 +100,12 @@ def find_date(
         return best
     # the month-name forms need a month abbreviation (same case folding); looking for one is far
     # cheaper than running those two searches on every text
-    has_month = _MONTH_ABBR.search(text) is not None
-    for pattern in _DATE_FORMS:
+    if text.isascii():
+        text, forms, month_abbr = text.lower(), _FOLDED_FORMS, _FOLDED_MONTH_ABBR
+    else:
+        forms, month_abbr = _DATE_FORMS, _MONTH_ABBR
+    has_month = month_abbr.search(text) is not None
+    for pattern in forms:
         if not has_month and pattern in _NAMED_FORMS:
             continue
         m = pattern.search(text)
@@ -107,6 +117,18 @@ def find_date(
             if m.start() == 0:
                 break  # nothing can start earlier
     return best
+
+
+MONTH_STARTS = frozenset(k for k in _MONTHS if len(k) == 3)
+
+
+def may_start_date(text: str) -> bool:
+    """Whether ``find_date`` could find a date at the very start of ``text``.
+
+    Every written form begins with a digit or a month name, so this cheap test spares callers
+    that only want a date at the start the full search.
+    """
+    return text[:1].isdigit() or text[:3].lower() in MONTH_STARTS
 
 
 def parse_date(value: object, default_year: int | None = None) -> str | None:

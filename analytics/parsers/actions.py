@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from analytics.normalize import find_date, normalize_priority, normalize_status
+from analytics.normalize import find_date, may_start_date, normalize_priority, normalize_status
 from analytics.parsers.blocks import (
     Item,
     Line,
@@ -59,7 +59,6 @@ _URL_ONLY = re.compile(r"^\s*(?:<?https?://\S+>?|\[[^\]]*\]\([^)]*\))\s*$")
 _HAS_DIGIT = re.compile(r"\d")
 _DONE_MARK = ("✅", "✔", "☑")
 _BARE_PRIORITY = re.compile(r"P[0-4]", re.I)
-_WS = re.compile(r"\s+")
 
 
 def _cut(text: str, span: tuple[int, int]) -> str:
@@ -111,7 +110,10 @@ def action_from_text(
 
     due = None
     for km in _DUE_KEY.finditer(body) if _HAS_DIGIT.search(body) else ():
-        found, dm = find_date(body[km.end() : km.end() + 40])
+        after = body[km.end() : km.end() + 40]
+        if not may_start_date(after):  # "by" is mostly just a word
+            continue
+        found, dm = find_date(after)
         if dm is not None and dm.start() == 0:
             due = found
             body = _cut(body, (km.start(), km.end() + dm.end()))
@@ -126,8 +128,9 @@ def action_from_text(
     if status is None:
         status = default_status
 
-    title = _EMPTY_PARENS.sub(" ", body)
-    title = _WS.sub(" ", title)
+    title = _EMPTY_PARENS.sub(" ", body) if "(" in body or "[" in body else body
+    # str.split() splits on the same whitespace as \s+ and is much cheaper than re.sub
+    title = " ".join(title.split())
     title = _LEAD.sub("", _TRAIL.sub("", title)).strip()
     return Action(id=ident, title=title, priority=priority, owner=owner, due=due, status=status)
 

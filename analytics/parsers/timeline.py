@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from analytics.normalize import find_date
+from analytics.normalize import find_date, may_start_date
 from analytics.parsers.blocks import (
     Line,
     Table,
@@ -61,9 +61,6 @@ _ZONE_NOTE = re.compile(
 )
 _LEAD = re.compile(r"^[\s~≈\[(*_>]+")
 _SEP = re.compile(r"^[\s\])*_]*(?:[-–—:|=>]+|\bat\b)?[\s*_]*")
-_MONTH_STARTS = frozenset(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-)
 _AFTER_DATE = re.compile(r"[\s,T]*(?:at\s+)?")
 _PAREN_DATE = re.compile(r"^\s*(?:\(|,|on\b)\s*")
 
@@ -127,7 +124,7 @@ def leading_time(text: str, ctx: TimeContext) -> tuple[bool, str | None, str]:
     first = text[:1]
     body = _LEAD.sub("", text, count=1) if first in "~≈[(*_>" or first.isspace() else text
     day, dm = None, None
-    if body[:1].isdigit() or body[:3].lower() in _MONTH_STARTS:
+    if may_start_date(body):
         day, dm = find_date(body[:48], ctx.default_year)
     if dm is not None and dm.start() == 0:
         rest = body[dm.end() :]
