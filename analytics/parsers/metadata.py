@@ -201,6 +201,9 @@ _KV = re.compile(
 )
 
 
+# Metadata lines ("Severity: Sev2", "Time to detect: 21 minutes") recur across documents and
+# every section's lines are read for them; the result depends on the text only.
+@functools.lru_cache(maxsize=32768)
 def split_key_value(text: str) -> tuple[str, str] | None:
     """``(key, value)`` from a ``Key: value``, ``**Key:** value`` or ``- Key: value`` line.
 

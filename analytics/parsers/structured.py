@@ -140,9 +140,12 @@ def _as_items(value: Any) -> list[Any]:
 
 
 def _pick(d: dict[str, Any], *names: str) -> Any:
+    # each key is normalised once, not once per name
+    keyed = [(norm_key(str(key)), value) for key, value in d.items()]
     for name in names:
-        for key, value in d.items():
-            if norm_key(str(key)) == norm_key(name) and value not in (None, ""):
+        want = norm_key(name)
+        for key, value in keyed:
+            if key == want and value not in (None, ""):
                 return value
     return None
 

@@ -7,6 +7,7 @@ written in the document ("Why 3b") is kept.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -65,6 +66,9 @@ def looks_like_whys(lines: list[Line]) -> bool:
     return False
 
 
+# Why lines recur across documents (the same question over a shared cause); the split depends
+# on the text only.
+@functools.lru_cache(maxsize=32768)
 def split_question_answer(text: str) -> tuple[str | None, str]:
     """Split one why into ``(question, answer)``.
 
@@ -88,6 +92,7 @@ def split_question_answer(text: str) -> tuple[str | None, str]:
     return None, _strip_answer(text)
 
 
+@functools.lru_cache(maxsize=32768)
 def _strip_answer(text: str) -> str:
     text = text.strip()
     text = (
