@@ -90,7 +90,20 @@ def split_document(lines: list[Line], labels: bool = False) -> Document:
         current = sec
         return sec
 
+    special = _lines_to_read(lines, labels)
+    next_special = 0  # index into ``special`` of the first special line at or after i
+
     while i < n:
+        if special is not None:
+            # copy the run of body lines up to the next line that needs a look in one slice
+            while next_special < len(special) and special[next_special] < i:
+                next_special += 1
+            j = special[next_special] if next_special < len(special) else n
+            if j > i:
+                if not (in_fence or in_comment):
+                    (doc.preamble if current is None else current.lines).extend(lines[i:j])
+                i = j
+                continue
         line = lines[i]
         text = line.text
         stripped = text.strip()
@@ -184,6 +197,36 @@ def split_document(lines: list[Line], labels: bool = False) -> Document:
             current.lines.append(line)
         i += 1
     return doc
+
+
+# What a line can start with (after whitespace) to be more than body text: a fence, comment,
+# ATX heading, bold label or setext underline (the line above an underline may be a heading).
+_MARKUP_STARTS = frozenset("`~<#*_=-")
+
+
+def _lines_to_read(lines: list[Line], labels: bool) -> list[int] | None:
+    """Sorted indices of the lines split_document must read one by one, or None for all.
+
+    Every other line is body text of the current section (or is skipped inside a fence), so
+    runs of them are copied in bulk; this is a superset of the lines that open a section,
+    fence or comment. Plain text and documents with an HTML comment are read line by line:
+    any line may be a label there, or close the comment.
+    """
+    if labels:
+        return None
+    texts = [line.text for line in lines]
+    if "-->" in "\n".join(texts):
+        return None
+    marks = []
+    for i, stripped in enumerate(map(str.strip, texts)):
+        first = stripped[:1]
+        if first in _MARKUP_STARTS:
+            marks.append(i)
+            if first in "=-" and i:
+                marks.append(i - 1)
+        elif stripped[-1:] == ":":
+            marks.append(i)
+    return sorted(set(marks))
 
 
 def _label_heading(stripped: str, labels: bool) -> tuple[str, str] | None:
