@@ -26,7 +26,7 @@ from analytics.embed import embed_texts, make_embedder
 from analytics.label import CTfidfLabeler
 from analytics.lint_store import lint_changed
 from analytics.masking import entity_pattern, mask
-from analytics.record import COE, why_depths
+from analytics.record import COE, leaf_whys
 from analytics.store import load_coes, transaction
 
 
@@ -151,23 +151,21 @@ def collect_statements(coes: Sequence[COE]) -> list[Statement]:
 def causal_profiles(
     coes: Sequence[COE], statements: Sequence[Statement], vectors: np.ndarray
 ) -> np.ndarray:
-    """Vectors for clustering root causes by mechanism: each root cause plus its causal context.
+    """Vectors for clustering root causes by mechanism: each root cause plus where its chain ends.
 
     A root-cause statement alone is often a few words ("migrations are not reviewed"), and the
-    same mechanism is written with different words. The deeper half of the COE's why chain
-    states the same mechanism again in other words, so each root-cause vector is averaged with
-    the mean of those why-steps. Both were masked before embedding, so service names, hosts and
-    numbers add nothing to the profile. Other statements keep their own vectors.
+    same mechanism is written with different words. The last answer of each why branch states
+    the mechanism again in other words, so each root-cause vector is averaged with the mean of
+    its COE's leaf whys. Only the leaves: the middle of a chain is often a generic process gap
+    ("no test covered it", "the readiness review missed it") that many unrelated incidents
+    share, and averaging it in pulled unrelated one-off causes into one theme. Both were masked
+    before embedding, so service names, hosts and numbers add nothing to the profile. Other
+    statements keep their own vectors.
     """
-    deep: dict[str, set[str]] = {}
-    for coe in coes:
-        depths = why_depths(coe.whys)
-        if depths:
-            cut = (max(depths.values()) + 1) // 2
-            deep[coe.id] = {f"{coe.id}#why{w}" for w, d in depths.items() if d > cut}
+    leaves = {coe.id: {f"{coe.id}#why{w.id}" for w in leaf_whys(coe.whys)} for coe in coes}
     rows_of: dict[str, list[int]] = {}
     for i, s in enumerate(statements):
-        if s.kind == WHY and s.id in deep.get(s.coe, ()):
+        if s.kind == WHY and s.id in leaves.get(s.coe, ()):
             rows_of.setdefault(s.coe, []).append(i)
     out = vectors.copy()
     for i, s in enumerate(statements):

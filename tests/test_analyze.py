@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -94,8 +95,27 @@ def test_real_model_themes_on_the_demo_sample(tmp_path):
     ingest(conn, [tmp_path / "corpus"])
     messages: list[str] = []
     analysis = analyze(conn, Settings(), log=messages.append)
-    scores = evaluate_clusters(analysis, load_labels(SAMPLE / "labels.json"))
+    labels = load_labels(SAMPLE / "labels.json")
+    scores = evaluate_clusters(analysis, labels)
     assert scores["themes"]["ari"] >= 0.85, scores
+    assert scores["actions"]["ari"] >= 0.8, scores
+    # The main cluster of every planted systemic theme ranks above every cluster of one-offs.
+    result = CliRunner().invoke(
+        main, ["themes", "--store", str(tmp_path / "s.db"), "--format", "json", "--all"]
+    )
+    assert result.exit_code == 0, result.output
+    truth = {c: v["theme"] for c, v in labels["coes"].items()}
+    sizes = Counter(truth.values())
+    planted, one_offs = [], []
+    for rank, row in enumerate(json.loads(result.output)):
+        theme, n = Counter(truth[c] for c in row["coes"]).most_common(1)[0]
+        if sum(truth[c].startswith("oneoff-") for c in row["coes"]) > len(row["coes"]) / 2:
+            one_offs.append(rank)
+        elif labels["themes"][theme]["systemic"] and n >= sizes[theme] / 2:
+            planted.append(rank)
+    systemic = [t for t, v in labels["themes"].items() if v["systemic"]]
+    assert len(planted) == len(systemic)
+    assert not one_offs or max(planted) < min(one_offs), (planted, one_offs)
     messages.clear()
     analyze(conn, Settings(), log=messages.append)
     assert any("embedded 0 new texts" in m for m in messages), messages
