@@ -54,6 +54,7 @@ def iter_documents(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
     directly is always taken, whatever its suffix, so the parser can say what is wrong with it.
     """
     found: set[Path] = set()
+    real_dirs: dict[Path, Path] = {}
     for p in map(Path, paths):
         if p.is_dir():
             for child in p.rglob("*"):
@@ -63,10 +64,22 @@ def iter_documents(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
                     and child.suffix.lower() in SUPPORTED_SUFFIXES
                     and not any(part.startswith(".") for part in rel)
                 ):
-                    found.add(child.resolve())
+                    found.add(_real_path(child, real_dirs))
         else:
-            found.add(p.resolve())
+            found.add(_real_path(p, real_dirs))
     return iter(sorted(found))
+
+
+def _real_path(p: Path, real_dirs: dict[Path, Path]) -> Path:
+    """``p.resolve()``, with each folder resolved once (``real_dirs`` caches them).
+
+    Path.resolve walks every component of the path; the files of a corpus share a few folders.
+    """
+    if p.name in ("", ".", "..") or p.is_symlink():
+        return p.resolve()
+    if p.parent not in real_dirs:
+        real_dirs[p.parent] = p.parent.resolve()
+    return real_dirs[p.parent] / p.name
 
 
 def ingest(
@@ -120,7 +133,8 @@ def _ingest_one(
         if previous is not None and previous != key:
             warnings.append(f"COE id {coe.id} also in {previous}; this file's record wins")
         owners[coe.id] = key
-    put_document(conn, key, digest, coes[0].source.format if coes else "", raw, coes)
+    fmt = coes[0].source.format if coes else ""
+    put_document(conn, key, digest, fmt, raw, coes, new=key not in known)
     status = "updated" if key in known else "ingested"
     known[key] = digest
     return FileResult(key, status, tuple(c.id for c in coes), warnings=tuple(warnings))

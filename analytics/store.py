@@ -134,12 +134,31 @@ def coe_paths(conn: sqlite3.Connection) -> dict[str, str]:
     return dict(conn.execute("SELECT id, path FROM coes"))
 
 
+# The records are plain data built by the parsers, so the encoder's cycle check is wasted work.
+_encode_record = json.JSONEncoder(check_circular=False).encode
+
+
 def put_document(
-    conn: sqlite3.Connection, path: str, sha256: str, fmt: str, raw: bytes, coes: Iterable[COE]
+    conn: sqlite3.Connection,
+    path: str,
+    sha256: str,
+    fmt: str,
+    raw: bytes,
+    coes: Iterable[COE],
+    *,
+    new: bool = False,
 ) -> None:
-    """Store one document and its records, replacing what that path held before."""
+    """Store one document and its records, replacing what that path held before.
+
+    ``new=True`` says the caller knows the path is not stored yet (ingest does), which spares
+    looking up the records to replace.
+    """
     coes = list(coes)
-    old = conn.execute("SELECT coe_ids FROM documents WHERE path = ?", (path,)).fetchone()
+    old = (
+        None
+        if new
+        else conn.execute("SELECT coe_ids FROM documents WHERE path = ?", (path,)).fetchone()
+    )
     if old:
         conn.executemany(
             "DELETE FROM coes WHERE id = ? AND path = ?", [(i, path) for i in json.loads(old[0])]
@@ -150,7 +169,7 @@ def put_document(
     )
     conn.executemany(
         "INSERT OR REPLACE INTO coes(id, path, sha256, date, record) VALUES (?,?,?,?,?)",
-        [(c.id, path, sha256, c.date, json.dumps(c.to_dict())) for c in coes],
+        [(c.id, path, sha256, c.date, _encode_record(c.to_dict())) for c in coes],
     )
 
 
