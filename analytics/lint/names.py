@@ -335,8 +335,8 @@ class _Context:
             systems=_system_names(text),
         )
 
-    def is_thing(self, word: str) -> bool:
-        key = fold(word)
+    def is_thing(self, key: str) -> bool:
+        """Whether the folded word ``key`` names a thing, not a person."""
         return (
             key in TECH_TERMS or key in COMMON_WORDS or key in self.ignored or key in self.systems
         )
@@ -420,7 +420,7 @@ def _classify(text: str, match: re.Match[str], ctx: _Context) -> PersonMention |
     key = fold(first)
     # A given name that is also a product ("Julia", "Ruby") is a person only with a surname.
     # Most candidates are common words or things and end here, so this test comes first.
-    product_like = ctx.is_thing(first)
+    product_like = ctx.is_thing(key)
     if product_like and not (surname and key in AMBIGUOUS_FIRST_NAMES):
         return None
     # A hyphenated given name ("Mei-Ling", "Jean-Pierre") is known when its first part is.
@@ -461,5 +461,5 @@ def _classify(text: str, match: re.Match[str], ctx: _Context) -> PersonMention |
 
 
 def _usable_surname(surname: str, ctx: _Context) -> bool:
-    last = surname.split()[-1]
-    return not ctx.is_thing(last) and fold(last) not in ctx.lowercase
+    last = fold(surname.split()[-1])
+    return not ctx.is_thing(last) and last not in ctx.lowercase

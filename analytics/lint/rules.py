@@ -81,7 +81,9 @@ class Locator:
     def __init__(self, raw_text: str | None) -> None:
         self.text = raw_text or ""
         self._lines = raw_text.splitlines() if raw_text else []
-        self._folded = [" ".join(line.lower().split()) for line in self._lines]
+        # The lines lower-cased, runs of spaces made one, in one text: a probe holds no line break,
+        # so one search finds the first line holding it.
+        self._folded = "\n".join(" ".join(line.split()) for line in self.text.lower().splitlines())
 
     def line_of(self, *needles: str | None) -> int | None:
         """The first line holding any of ``needles`` (whole, else its first words)."""
@@ -92,9 +94,9 @@ class Locator:
             for probe in (folded, folded[:60], " ".join(folded.split()[:5])):
                 if len(probe) < 3:
                     continue
-                for number, line in enumerate(self._folded, start=1):
-                    if probe in line:
-                        return number
+                at = self._folded.find(probe)
+                if at >= 0:
+                    return self._folded.count("\n", 0, at) + 1
         return None
 
     def line_at(self, offset: int) -> int | None:
