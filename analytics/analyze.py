@@ -262,9 +262,13 @@ def extend_clusters(
         for j, row in enumerate(new_rows):
             if 1 - sims[j, best[j]] <= previous.settings["cuts"][kind]:
                 members[statements[row].id] = ids[best[j]]
+    joined_by_cluster: dict[str, list[Statement]] = {}
+    for row in new_rows:
+        if statements[row].id in members:
+            joined_by_cluster.setdefault(members[statements[row].id], []).append(statements[row])
     grown = []
     for cid, cluster in found.items():
-        joined = [s for s in statements if members.get(s.id) == cid and s.id not in old]
+        joined = joined_by_cluster.get(cid, [])
         grown.append(
             Cluster(
                 **{
@@ -296,7 +300,8 @@ def map_2d(points: Sequence[Statement], vectors: np.ndarray, statements: Sequenc
         return {}
     index = {s.id: i for i, s in enumerate(statements)}
     block = vectors[[index[s.id] for s in points]]
-    xy = PCA(n_components=2, random_state=0).fit_transform(block)
+    # Randomised SVD: the exact solvers took seconds at 10,000 root causes for two components.
+    xy = PCA(n_components=2, svd_solver="randomized", random_state=0).fit_transform(block)
     return {
         s.id: (round(float(x), 4), round(float(y), 4)) for s, (x, y) in zip(points, xy, strict=True)
     }
