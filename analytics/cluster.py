@@ -366,20 +366,30 @@ def _unique_rows(X: np.ndarray):
 
 
 def _prune(labels, groups, min_size: int, min_groups: int, noise: int | None = None) -> np.ndarray:
-    """Clusters too small or within too few groups become -1; the rest renumbered by size."""
+    """Clusters too small or within too few groups become -1; the rest renumbered by size.
+
+    Counted with array operations: a loop over clusters cost O(n x clusters), seconds when
+    thousands of why-steps stay singletons.
+
+    >>> _prune(np.array([5, 5, 7, 7, 7, 9]), np.array([0, 1, 2, 2, 3, 4]), 2, 2).tolist()
+    [1, 1, 0, 0, 0, -1]
+    """
     labels = np.asarray(labels)
     groups = np.arange(len(labels)) if groups is None else np.asarray(groups)
-    keep = []
-    for label in np.unique(labels):
-        if noise is not None and label == noise:
-            continue
-        members = labels == label
-        if members.sum() >= min_size and len(np.unique(groups[members])) >= min_groups:
-            keep.append((-int(members.sum()), int(np.flatnonzero(members)[0]), label))
-    out = np.full(len(labels), -1)
-    for new, (_, _, label) in enumerate(sorted(keep)):
-        out[labels == label] = new
-    return out
+    found, cluster_of, size = np.unique(labels, return_inverse=True, return_counts=True)
+    _, group_of = np.unique(groups, return_inverse=True)
+    pairs = np.unique(cluster_of.astype(np.int64) * (group_of.max() + 1) + group_of)
+    spans = np.bincount(pairs // (group_of.max() + 1), minlength=len(found))
+    first = np.full(len(found), len(labels))
+    np.minimum.at(first, cluster_of, np.arange(len(labels)))
+    keep = (size >= min_size) & (spans >= min_groups)
+    if noise is not None:
+        keep &= found != noise
+    kept = np.flatnonzero(keep)
+    order = kept[np.lexsort((first[kept], -size[kept]))]
+    number = np.full(len(found), -1)
+    number[order] = np.arange(len(order))
+    return number[cluster_of]
 
 
 def _normalise(X: np.ndarray) -> np.ndarray:
