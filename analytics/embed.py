@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -64,14 +66,42 @@ class SentenceTransformerEmbedder:
             self.fit()
         if not texts:
             return np.zeros((0, self.model_.get_sentence_embedding_dimension()), np.float32)
-        vectors = self.model_.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=progress,
-        )
+        with _one_thread_if(len(texts) <= FEW_TEXTS):
+            vectors = self.model_.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=progress,
+            )
         return vectors.astype(np.float32, copy=False)
+
+
+# A search query embeds a handful of short texts. Spread over torch's threads, each small
+# operation waits for the slowest thread, and when the cores are shared (other processes, the
+# usual case on a server) that wait dominates: embedding a draft took 0.5-3 s on two busy cores
+# with two threads and 0.07-0.15 s with one (the drafts of benchmarks/bench_search.py). Large
+# batches (``coe analyze``) keep torch's default.
+FEW_TEXTS = 32
+_threads_lock = threading.Lock()
+
+
+@contextmanager
+def _one_thread_if(few: bool) -> Iterator[None]:
+    """Run torch on one intra-op thread inside the block when ``few`` (a process-wide setting,
+    so it is changed under a lock and restored after)."""
+    if not few:
+        yield
+        return
+    import torch
+
+    with _threads_lock:
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
 
 
 class TfidfEmbedder:
@@ -126,12 +156,15 @@ def embed_texts(
     conn: sqlite3.Connection | None = None,
     *,
     progress: bool = False,
+    save: bool = True,
 ) -> tuple[np.ndarray, int]:
     """Vectors for ``texts`` (rows in the same order) and how many texts were newly embedded.
 
     Each distinct text is embedded once. With a connection and an embedder that has a
     ``cache_key``, vectors are read from and written to the store's cache, keyed by
-    ``(cache_key, text hash)``, so a model change never mixes two vector spaces.
+    ``(cache_key, text hash)``, so a model change never mixes two vector spaces. With
+    ``save=False`` the cache is only read (a query's one-off texts need not be kept, and the
+    connection may be read-only). The model is loaded only when some text is missing.
     """
     unique = list(dict.fromkeys(texts))
     hashes = [text_hash(t) for t in unique]
@@ -145,7 +178,7 @@ def embed_texts(
             embedder.fit(unique)
         fresh = embedder.transform(missing, progress=progress)
         new = {text_hash(t): v for t, v in zip(missing, fresh, strict=True)}
-        if conn is not None and key:
+        if conn is not None and key and save:
             _write_cache(conn, key, new)
         cached.update(new)
     if not unique:

@@ -32,7 +32,9 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -178,6 +180,9 @@ class PrecedentIndex:
     sample : int
         Size of the fixed random sample of COEs whose statement scores give the mean and spread
         of the standard scores in two-stage ranking.
+    store : str, optional
+        The store file whose embedding cache holds the vectors of stored texts: a stored COE
+        searched as a draft is then embedded without loading the model.
     """
 
     def __init__(
@@ -186,10 +191,12 @@ class PrecedentIndex:
         embedder,
         weights: Weights = WEIGHTS,
         *,
-        candidates: int = 3000,
-        sample: int = 2000,
+        candidates: int = 1000,
+        sample: int = 500,
+        store: str | None = None,
     ):
         self.parts = parts
+        self.store = store
         self.candidates = candidates
         self.embedder = embedder
         self.weights = weights
@@ -216,6 +223,7 @@ class PrecedentIndex:
         self.rc_rows = np.flatnonzero(parts["row_rc"])
         self.rc_coes, self.rc_starts = _blocks(row_coe[self.rc_rows])
         self._queries: dict[COE, _Query] = {}
+        self._queries_lock = threading.Lock()  # the dashboard searches from several threads
         self.block_ends = np.r_[self.block_starts[1:], len(row_coe)].astype(np.int64)
         self.block_of = np.full(len(self.ids), -1, np.int64)
         self.block_of[self.block_coes] = np.arange(len(self.block_coes))
@@ -285,28 +293,63 @@ class PrecedentIndex:
     def _query(self, draft: COE) -> _Query:
         # Re-searching one draft with other filters or weights (a dashboard does) re-uses its
         # embedding: records are frozen, so the draft itself is the key.
-        cached = self._queries.get(draft)
+        with self._queries_lock:
+            cached = self._queries.get(draft)
         if cached is not None:
             return cached
         query = self._embed_query(draft)
-        if len(self._queries) >= 256:
-            self._queries.pop(next(iter(self._queries)))
-        self._queries[draft] = query
+        with self._queries_lock:
+            if len(self._queries) >= 256:
+                self._queries.pop(next(iter(self._queries)))
+            self._queries[draft] = query
         return query
 
     def _embed_query(self, draft: COE) -> _Query:
         pattern = entity_pattern([*self.names, *draft.services, draft.team or ""])
         statements = draft_statements(draft, pattern)
         text = mask(document_text(draft), pattern)
-        texts = [s.masked for s in statements] + [text or draft.title or draft.id]
-        vectors = self.embedder.transform(texts).astype(np.float32, copy=False)
-        query = _Query(statements, vectors[:-1], vectors[-1], text, excluded=frozenset({draft.id}))
+        with self._cache_reader() as conn:
+            # Two calls, not one batch: in one batch every short statement would be padded to
+            # the document's length (about 7 times as many tokens).
+            document = self._embed([text or draft.title or draft.id], conn)[0]
+            vectors = self._embed([s.masked for s in statements], conn)
+        if not len(statements):
+            vectors = np.zeros((0, len(document)), np.float32)
+        query = _Query(statements, vectors, document, text, excluded=frozenset({draft.id}))
         centroids = self.parts["centroids"]
         if len(centroids) and len(statements):
             roots = [i for i, s in enumerate(statements) if s.kind == ROOT_CAUSE]
             sims = query.vectors[roots or slice(None)] @ centroids.T
             query.theme = int(np.argmax(sims.max(axis=0)))
         return query
+
+    def _embed(self, texts: list[str], conn: sqlite3.Connection | None) -> np.ndarray:
+        """Vectors of ``texts``, read from the store's cache when there (the model is then not
+        loaded: a stored COE's texts were embedded by ``coe analyze``); new ones are not saved."""
+        try:
+            vectors, _ = embed_texts(self.embedder, texts, conn, save=False)
+        except sqlite3.Error:  # an unreadable cache is no reason to fail a search
+            vectors, _ = embed_texts(self.embedder, texts)
+        return vectors.astype(np.float32, copy=False)
+
+    @contextmanager
+    def _cache_reader(self) -> Iterator[sqlite3.Connection | None]:
+        """A read-only connection to the store for one query (None without a store file).
+
+        One per query because sqlite connections belong to the thread that opened them, and the
+        index is shared by the dashboard's threads.
+        """
+        conn = None
+        if self.store:
+            try:
+                conn = sqlite3.connect(f"{Path(self.store).as_uri()}?mode=ro", uri=True)
+            except sqlite3.Error:
+                conn = None  # a moved or unreadable store: embed everything
+        try:
+            yield conn
+        finally:
+            if conn is not None:
+                conn.close()
 
     def _allowed(self, service, team, since, until, excluded: Iterable[str]) -> np.ndarray:
         allowed = np.ones(len(self.ids), bool)
@@ -463,10 +506,12 @@ class PrecedentIndex:
         np.savez(Path(path), **self.parts)
 
     @classmethod
-    def load(cls, path: str | Path, embedder, weights: Weights = WEIGHTS) -> PrecedentIndex:
+    def load(
+        cls, path: str | Path, embedder, weights: Weights = WEIGHTS, *, store: str | None = None
+    ) -> PrecedentIndex:
         with np.load(Path(path), allow_pickle=False) as data:
             parts = {k: data[k] for k in data.files}
-        return cls(parts, embedder, weights)
+        return cls(parts, embedder, weights, store=store)
 
 
 def build_index(
@@ -508,9 +553,10 @@ def build_index(
         )
     key = getattr(embedder, "cache_key", None)
     stamp = f"{CACHE_FORMAT}|{analysis.run}|{analysis.created_at}|{key}"
+    store = _store_file(conn)
     if cache is not None and key and Path(cache).exists():
         try:
-            index = PrecedentIndex.load(cache, embedder, weights)
+            index = PrecedentIndex.load(cache, embedder, weights, store=store)
             if str(index.parts["stamp"]) == stamp:
                 return index
         except (OSError, ValueError, KeyError):
@@ -518,7 +564,7 @@ def build_index(
     coes = load_coes(conn)
     parts = _build_parts(conn, analysis, coes, embedder)
     parts["stamp"] = np.array(stamp)
-    index = PrecedentIndex(parts, embedder, weights)
+    index = PrecedentIndex(parts, embedder, weights, store=store)
     if cache is not None and key:
         index.save(cache)
     return index
@@ -628,9 +674,15 @@ def draft_from_text(text: str, path: str = "<draft>") -> COE:
 
 def index_cache_path(conn: sqlite3.Connection) -> Path | None:
     """Where the index of a file store is saved: ``<store>.precedents.npz`` (None in memory)."""
+    store = _store_file(conn)
+    return Path(store + ".precedents.npz") if store else None
+
+
+def _store_file(conn: sqlite3.Connection) -> str | None:
+    """The file of a store's main database (None in memory)."""
     for _, name, file in conn.execute("PRAGMA database_list"):
         if name == "main" and file:
-            return Path(file + ".precedents.npz")
+            return file
     return None
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -170,6 +172,43 @@ def test_similar_by_id_and_save_load_round_trip(world, tmp_path):
     assert [p.to_dict() for p in loaded.search(draft, 5)] == [
         p.to_dict() for p in index.search(draft, 5)
     ]
+
+
+class _RecordingModel:
+    """Stands in for a model embedder (it has a ``cache_key``) and records what it embeds."""
+
+    cache_key = "test:recording"
+
+    def __init__(self):
+        self.calls: list[list[str]] = []
+
+    def transform(self, texts, *, progress=False):
+        self.calls.append(list(texts))
+        rows = [np.random.default_rng(zlib.crc32(t.encode())).normal(size=16) for t in texts]
+        matrix = np.array(rows, np.float32).reshape(len(texts), 16)
+        return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+
+
+def test_stored_coe_is_searched_from_cached_vectors(world):
+    conn, model = world["conn"], _RecordingModel()
+    index = build_index(conn, load_analysis(conn), model)  # caches every stored text's vector
+    assert model.calls
+    stored = next(iter(world["coes"].values()))
+    model.calls.clear()
+    # from other threads too (the dashboard's): each query reads the cache on its own connection
+    with ThreadPoolExecutor(2) as pool:
+        found = list(pool.map(lambda c: index.search(c, 3), list(world["coes"].values())[:4]))
+    assert all(len(f) == 3 for f in found)
+    assert model.calls == []
+    assert [p.coe_id for p in similar(conn, coe_id=stored.id, k=3, embedder=model)] == [
+        p.coe_id for p in index.search(stored, 3)
+    ]
+    assert model.calls == []
+    # a new draft is embedded, and its one-off vectors are not added to the store's cache
+    cached = conn.execute("SELECT COUNT(*) FROM embeddings").fetchone()
+    assert index.search("The disk filled up because nobody rotated the logs.", 3)
+    assert model.calls
+    assert conn.execute("SELECT COUNT(*) FROM embeddings").fetchone() == cached
 
 
 def test_two_stage_ranking_scores_candidates_exactly(world):
