@@ -239,8 +239,9 @@ def extend_clusters(
 ):
     """Keep ``previous``'s clusters of one kind and add each new statement to the nearest one.
 
-    A new statement joins the cluster whose centroid is within the run's cut (cosine distance);
-    otherwise it stays outside every cluster, as a one-off, until a full re-clustering.
+    A new statement joins the nearest cluster whose centroid is within the run's cut (cosine
+    distance) and, for an action, that holds none of its COE's other actions; otherwise it
+    stays outside every cluster, as a one-off, until a full re-clustering.
     """
     old = previous.statement_by_id
     found = {
@@ -258,10 +259,17 @@ def extend_clusters(
         )
         centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
         sims = vectors[new_rows] @ centroids.T
-        best = sims.argmax(axis=1)
+        cut = previous.settings["cuts"][kind]
+        taken: dict[str, set[str]] = {}  # as in a full run, one COE's actions never share a family
         for j, row in enumerate(new_rows):
-            if 1 - sims[j, best[j]] <= previous.settings["cuts"][kind]:
-                members[statements[row].id] = ids[best[j]]
+            used = taken.setdefault(statements[row].coe, set())
+            for c in np.argsort(-sims[j]):
+                if 1 - sims[j, c] > cut:
+                    break
+                if kind != ACTION or ids[c] not in used:
+                    members[statements[row].id] = ids[c]
+                    used.add(ids[c])
+                    break
     joined_by_cluster: dict[str, list[Statement]] = {}
     for row in new_rows:
         if statements[row].id in members:

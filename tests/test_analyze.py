@@ -137,6 +137,8 @@ def test_a_few_new_coes_join_the_existing_clusters(tmp_path):
     assert all(s.cluster == old[s.id].cluster for s in second.statements if s.id in old)
     new = [s for s in second.statements if s.id not in old]
     assert new and any(s.cluster for s in new)
+    families = [(s.coe, s.cluster) for s in second.statements if s.kind == "action" and s.cluster]
+    assert len(families) == len(set(families))  # no COE has two actions in one family
     messages.clear()
     analyze(conn, Settings(embedder="tfidf", full=True), log=messages.append)
     assert not any("joined" in m for m in messages)
