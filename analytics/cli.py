@@ -218,7 +218,8 @@ def evaluate(store_path, labels_path, fmt) -> None:
     scores = evaluate_clusters(analysis, labels)
     click.echo(render([{"what": k, **v} for k, v in scores.items()], fmt))
     if labels.get("drafts"):
-        from analytics.search import build_index, evaluate_search, index_cache_path, load_drafts
+        from analytics.search import build_index, index_cache_path
+        from analytics.search_quality import evaluate_search, load_drafts
 
         index = build_index(conn, analysis, cache=index_cache_path(conn))
         drafts = load_drafts(labels, labels_path.parent)

@@ -47,6 +47,7 @@ from analytics.analyze import collect_statements
 from analytics.bm25 import BM25
 from analytics.embed import embed_texts, make_embedder
 from analytics.masking import entity_pattern, mask
+from analytics.packed_strings import pack, unpack, unpack_one
 from analytics.record import COE, Action, Impact
 from analytics.store import load_coe, load_coes
 
@@ -200,14 +201,14 @@ class PrecedentIndex:
         self.candidates = candidates
         self.embedder = embedder
         self.weights = weights
-        self.ids = _unpack(parts["coe_ids"])
+        self.ids = unpack(parts["coe_ids"])
         self.position = {c: i for i, c in enumerate(self.ids)}
-        self.names = _unpack(parts["names"])
+        self.names = unpack(parts["names"])
         self.pattern = entity_pattern(self.names)
-        self.theme_ids = _unpack(parts["theme_ids"])
-        self.theme_labels = _unpack(parts["theme_labels"])
-        self.service_names = _unpack(parts["service_names"])
-        self.team_names = _unpack(parts["team_names"])
+        self.theme_ids = unpack(parts["theme_ids"])
+        self.theme_labels = unpack(parts["theme_labels"])
+        self.service_names = unpack(parts["service_names"])
+        self.team_names = unpack(parts["team_names"])
         self.services = sparse.csc_matrix(
             (
                 np.ones(len(parts["svc_indices"]), bool),
@@ -454,7 +455,7 @@ class PrecedentIndex:
         return stmt, best, rc
 
     def _precedent(self, i: int, score: float, signals, query: _Query) -> Precedent:
-        coe = COE.from_dict(json.loads(_unpack_one(self.parts["records"], i)))
+        coe = COE.from_dict(json.loads(unpack_one(self.parts["records"], i)))
         theme = None
         t = int(self.parts["theme_of"][i])
         if t >= 0:
@@ -490,7 +491,7 @@ class PrecedentIndex:
                 MatchedPair(
                     draft=query.statements[j].text,
                     draft_kind=query.statements[j].kind,
-                    precedent=_unpack_one(texts, row),
+                    precedent=unpack_one(texts, row),
                     precedent_kind=ROOT_CAUSE if self.parts["row_rc"][row] else WHY,
                     similarity=round(float(sims[r, j]), 4),
                 )
@@ -611,24 +612,24 @@ def _build_parts(conn, analysis: Analysis, coes: Sequence[COE], embedder) -> dic
         shape=(len(coes), len(service_names)),
     )
     parts = {
-        "coe_ids": _pack([c.id for c in coes]),
-        "records": _pack([json.dumps(c.to_dict()) for c in coes]),
-        "names": _pack(names),
+        "coe_ids": pack([c.id for c in coes]),
+        "records": pack([json.dumps(c.to_dict()) for c in coes]),
+        "names": pack(names),
         "dates": np.array([c.date or "" for c in coes], dtype="U10"),
         "team_code": np.array(
             [team_pos[_normal_name(c.team)] if c.team else -1 for c in coes], np.int32
         ),
-        "team_names": _pack(team_names),
-        "service_names": _pack(service_names),
+        "team_names": pack(team_names),
+        "service_names": pack(service_names),
         "svc_indices": incidence.indices.astype(np.int32),
         "svc_indptr": incidence.indptr.astype(np.int64),
         "vectors": np.ascontiguousarray(vectors, np.float32),
         "row_coe": np.array([position[s.coe] for s in searched], np.int32),
         "row_rc": np.array([s.kind == ROOT_CAUSE for s in searched], bool),
-        "row_text": _pack([s.text for s in searched]),
+        "row_text": pack([s.text for s in searched]),
         "doc_vectors": np.ascontiguousarray(doc_vectors, np.float32),
-        "theme_ids": _pack(theme_ids),
-        "theme_labels": _pack([t.label for t in analysis.themes]),
+        "theme_ids": pack(theme_ids),
+        "theme_labels": pack([t.label for t in analysis.themes]),
         "theme_of": np.array(
             [theme_pos.get(analysis.coe_theme.get(c.id) or "", -1) for c in coes], np.int32
         ),
@@ -731,64 +732,6 @@ def similar(
     )
 
 
-def evaluate_search(
-    index: PrecedentIndex,
-    drafts: Sequence[tuple[COE, str]],
-    truth_theme: dict[str, str],
-    k: int = 5,
-    *,
-    weights: Weights | None = None,
-) -> dict[str, float]:
-    """Precedent-search quality on drafts of known theme.
-
-    ``recall@5`` (``recall@k`` for another ``k``) is the share of drafts with at least one
-    precedent of the draft's own ground-truth theme among the top ``k``; ``mrr`` is the mean of
-    1 / rank of the first such precedent, counting 0 when none is in the top ``k`` (so MRR@k);
-    ``precision@5`` is the mean share of the top ``k`` that are of the draft's theme (it still
-    separates rankings when every one finds some same-theme precedent first).
-
-    Parameters
-    ----------
-    index : PrecedentIndex
-    drafts : sequence of (COE, theme id)
-    truth_theme : dict
-        COE id -> ground-truth theme id of the indexed COEs.
-    k : int
-    weights : Weights, optional
-        Fusion weights to evaluate (default: the index's).
-
-    Returns
-    -------
-    dict
-        ``{"recall@k": float, "mrr": float, "precision@k": float, "n": int}``.
-    """
-    hits, reciprocal, precision = 0, 0.0, 0.0
-    for draft, theme in drafts:
-        found = index.search(draft, k, weights=weights)
-        ranks = [r for r, p in enumerate(found, 1) if truth_theme.get(p.coe_id) == theme]
-        precision += len(ranks) / k
-        if ranks:
-            hits += 1
-            reciprocal += 1 / ranks[0]
-    n = len(drafts)
-    return {
-        f"recall@{k}": round(hits / n, 4) if n else 0.0,
-        "mrr": round(reciprocal / n, 4) if n else 0.0,
-        f"precision@{k}": round(precision / n, 4) if n else 0.0,
-        "n": n,
-    }
-
-
-def load_drafts(labels: dict, labels_dir: str | Path) -> list[tuple[COE, str]]:
-    """The generator's held-out drafts: ``labels["drafts"][id] = {"file", "theme"}``."""
-    from analytics.parsers import parse_path
-
-    out = []
-    for _, entry in sorted((labels.get("drafts") or {}).items()):
-        out.append((parse_path(Path(labels_dir) / entry["file"])[0], entry["theme"]))
-    return out
-
-
 # -- small helpers ---------------------------------------------------------------------------
 
 
@@ -832,35 +775,6 @@ def _blocks(row_coe: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return row_coe[starts].astype(np.int64), starts
 
 
-def _pack(strings: Sequence[str]) -> np.ndarray:
-    """Strings as one uint8 array: an int64 offset header then the UTF-8 bytes.
-
-    Stored this way the index loads without pickles and decodes only the texts it shows.
-    """
-    encoded = [s.encode("utf-8") for s in strings]
-    offsets = np.zeros(len(encoded) + 1, np.int64)
-    np.cumsum([len(e) for e in encoded], out=offsets[1:])
-    header = np.r_[np.int64(len(encoded)), offsets].astype("<i8").view(np.uint8)
-    return np.concatenate([header, np.frombuffer(b"".join(encoded), np.uint8)])
-
-
-def _offsets(packed: np.ndarray) -> tuple[np.ndarray, int]:
-    n = int(packed[:8].view("<i8")[0])
-    offsets = packed[8 : 8 * (n + 2)].view("<i8")
-    return offsets, 8 * (n + 2)
-
-
-def _unpack_one(packed: np.ndarray, i: int) -> str:
-    offsets, base = _offsets(packed)
-    return packed[base + offsets[i] : base + offsets[i + 1]].tobytes().decode("utf-8")
-
-
-def _unpack(packed: np.ndarray) -> list[str]:
-    offsets, base = _offsets(packed)
-    blob = packed[base:].tobytes()
-    return [blob[a:b].decode("utf-8") for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
-
-
 __all__ = [
     "BASELINES",
     "WEIGHTS",
@@ -873,7 +787,5 @@ __all__ = [
     "build_index",
     "document_text",
     "draft_from_text",
-    "evaluate_search",
-    "load_drafts",
     "similar",
 ]

@@ -23,10 +23,9 @@ from analytics.search import (
     PrecedentIndex,
     build_index,
     draft_statements,
-    evaluate_search,
-    load_drafts,
     similar,
 )
+from analytics.search_quality import evaluate_search, load_drafts
 from analytics.store import load_coes, open_store
 
 
