@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -79,7 +80,8 @@ def corpus_1k() -> tuple[Path, dict]:
 
 def part_quality() -> dict:
     from analytics.analysis import load_analysis
-    from analytics.search import BASELINES, WEIGHTS, build_index, evaluate_search, load_drafts
+    from analytics.search import BASELINES, WEIGHTS, build_index
+    from analytics.search_quality import evaluate_search, load_drafts
 
     corpus, labels = corpus_1k()
     documents = sorted(corpus / e["file"] for e in labels["coes"].values())
@@ -150,16 +152,21 @@ def part_dfds() -> dict:
 
 
 def synthesise_index(n: int, noise: float = 0.35):
-    """A 100k-COE index made by tiling the analysed 1k corpus's index (see the module docstring)."""
+    """A 100k-COE index made by tiling the analysed 1k corpus's index (see the module docstring):
+    its file, the embedder, and the ids of the 1k COEs it copies."""
     from scipy import sparse
 
     from analytics.analysis import load_analysis
-    from analytics.search import PrecedentIndex, _pack, _unpack, build_index
+    from analytics.packed_strings import pack, unpack
+    from analytics.search import PrecedentIndex, build_index
 
     corpus, labels = corpus_1k()
     documents = sorted(corpus / e["file"] for e in labels["coes"].values())
     conn = analysed_store("search-1000-s0", documents)
     base = build_index(conn, load_analysis(conn))
+    path = OUT / f"search-synth-{n}.npz"
+    if path.exists():  # delete it to synthesise again (after changing the index's arrays)
+        return path, base.embedder, base.ids
     p, m = base.parts, len(base)
     reps = -(-n // m)
     rng = np.random.default_rng(0)
@@ -169,7 +176,7 @@ def synthesise_index(n: int, noise: float = 0.35):
         tiled += rng.normal(0, noise / np.sqrt(matrix.shape[1]), tiled.shape).astype(np.float32)
         return tiled / np.linalg.norm(tiled, axis=1, keepdims=True)
 
-    records = _unpack(p["records"])
+    records = unpack(p["records"])
     ids = [f"SYN-{j:06d}" for j in range(m * reps)]
     services = sparse.csc_matrix(
         (np.ones(len(p["svc_indices"]), bool), p["svc_indices"], p["svc_indptr"]),
@@ -182,10 +189,8 @@ def synthesise_index(n: int, noise: float = 0.35):
     weights = sparse.vstack([weights] * reps).tocsc()
     parts = dict(p)
     parts.update(
-        coe_ids=_pack(ids),
-        records=_pack(
-            [r.replace(base.ids[j % m], ids[j], 1) for j, r in enumerate(records * reps)]
-        ),
+        coe_ids=pack(ids),
+        records=pack([r.replace(base.ids[j % m], ids[j], 1) for j, r in enumerate(records * reps)]),
         dates=np.tile(p["dates"], reps),
         team_code=np.tile(p["team_code"], reps),
         svc_indices=services.indices.astype(np.int32),
@@ -193,7 +198,7 @@ def synthesise_index(n: int, noise: float = 0.35):
         vectors=noisy(p["vectors"]),
         row_coe=np.concatenate([p["row_coe"] + r * m for r in range(reps)]).astype(np.int32),
         row_rc=np.tile(p["row_rc"], reps),
-        row_text=_pack(_unpack(p["row_text"]) * reps),
+        row_text=pack(unpack(p["row_text"]) * reps),
         doc_vectors=noisy(p["doc_vectors"]),
         theme_of=np.tile(p["theme_of"], reps),
         bm25_data=weights.data,
@@ -201,42 +206,65 @@ def synthesise_index(n: int, noise: float = 0.35):
         bm25_indptr=weights.indptr,
         bm25_shape=np.array(weights.shape, np.int64),
     )
-    path = OUT / f"search-synth-{n}.npz"
     PrecedentIndex(parts, base.embedder).save(path)
-    return path, base.embedder
+    return path, base.embedder, base.ids
 
 
-def part_scale(n: int) -> dict:
-    from analytics.search import PrecedentIndex, load_drafts
+def part_scale(n: int, rounds: int) -> dict:
+    from analytics.search import PrecedentIndex
+    from analytics.search_quality import evaluate_search, load_drafts
 
     t = time.perf_counter()
-    path, embedder = synthesise_index(n)
-    log(f"synthesised a {n}-COE index in {time.perf_counter() - t:.0f}s")
+    path, embedder, base_ids = synthesise_index(n)
+    log(f"synthesised (or found) a {n}-COE index in {time.perf_counter() - t:.0f}s")
     t = time.perf_counter()
     index = PrecedentIndex.load(path, embedder)
     load = time.perf_counter() - t
     corpus, labels = corpus_1k()
     drafts = load_drafts(labels, corpus)
     index.search("warm-up: the model loads on first use", 5)  # a one-off, not a query's cost
-    total, embed = [], []
-    for draft, _ in drafts:
-        t = time.perf_counter()
-        index._query(draft)  # embeds the draft (and caches it, so the search below re-uses it)
-        middle = time.perf_counter()
-        index.search(draft, 5)
-        total.append(time.perf_counter() - t)
-        embed.append(middle - t)
-    ms, embed_ms = np.array(total) * 1000, np.array(embed) * 1000
-    rest = ms - embed_ms
     rows = int(len(index.parts["vectors"]))
     print(f"\nscale: {len(index):,} COEs, {rows:,} statement rows, {len(drafts)} draft queries")
     print(f"index load (saved arrays): {load:.2f}s   (target <= 5 s)")
-    for name, v in (("total", ms), ("embedding the draft", embed_ms), ("ranking", rest)):
-        print(
-            f"query latency, {name}: p50 {np.percentile(v, 50):.0f} ms, "
-            f"p95 {np.percentile(v, 95):.0f} ms, max {v.max():.0f} ms"
-        )
+    # Other processes share the cores: each round prints the load average beside its figures.
+    for round_ in range(1, rounds + 1):
+        index._queries.clear()  # every round embeds every draft again
+        before = os.getloadavg()[0]
+        total, embed = [], []
+        for draft, _ in drafts:
+            t = time.perf_counter()
+            index._query(draft)  # embeds the draft (and caches it: the search below re-uses it)
+            middle = time.perf_counter()
+            index.search(draft, 5)
+            total.append(time.perf_counter() - t)
+            embed.append(middle - t)
+        ms, embed_ms = np.array(total) * 1000, np.array(embed) * 1000
+        print(f"round {round_}, load average {before:.2f} -> {os.getloadavg()[0]:.2f}:")
+        for name, v in (
+            ("total", ms),
+            ("embedding the draft", embed_ms),
+            ("ranking", ms - embed_ms),
+        ):
+            print(
+                f"  query latency, {name}: p50 {np.percentile(v, 50):.0f} ms, "
+                f"p95 {np.percentile(v, 95):.0f} ms, max {v.max():.0f} ms"
+            )
     print("(target: total p95 <= 250 ms)")
+    # What the two-stage shortlist costs in quality: the same drafts ranked over every COE.
+    m = len(base_ids)  # the synthesised COE j is a noisy copy of base COE j % m
+    truth = {c: labels["coes"][base_ids[j % m]]["theme"] for j, c in enumerate(index.ids)}
+    exact = PrecedentIndex(index.parts, embedder, candidates=len(index), sample=0)
+    exact._queries = index._queries
+    agree = np.mean(
+        [
+            [p.coe_id for p in index.search(d, 5)] == [p.coe_id for p in exact.search(d, 5)]
+            for d, _ in drafts
+        ]
+    )
+    print(f"two-stage top 5 identical to ranking every COE: {agree:.0%} of drafts")
+    for name, ix in (("two-stage", index), ("every COE", exact)):
+        r = evaluate_search(ix, drafts, truth)
+        print(f"  {name}: recall@5 {r['recall@5']:.3f}  MRR@5 {r['mrr']:.3f}")
     return {"load_s": load, "p50_ms": np.percentile(ms, 50), "p95_ms": np.percentile(ms, 95)}
 
 
@@ -244,6 +272,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--part", action="append", choices=["quality", "dfds", "scale"])
     parser.add_argument("--n", type=int, default=100_000, help="COEs in the scale part")
+    parser.add_argument("--rounds", type=int, default=2, help="latency rounds in the scale part")
     args = parser.parse_args()
     parts = args.part or ["quality", "dfds", "scale"]
     if "quality" in parts:
@@ -251,7 +280,7 @@ def main() -> None:
     if "dfds" in parts:
         part_dfds()
     if "scale" in parts:
-        part_scale(args.n)
+        part_scale(args.n, args.rounds)
 
 
 if __name__ == "__main__":
