@@ -318,6 +318,23 @@ def test_capitalised_words_starting_a_sentence_are_not_people(text: str) -> None
     assert find_person_names(text) == []
 
 
+@pytest.mark.parametrize(
+    ("context", "people"),
+    [
+        ("the okonkwo flag is set", []),
+        ("Okonkwo's 'okonkwo flag", []),
+        ("the nightly x-okonkwo flag", ["Okonkwo"]),
+        ("rock'okonkwo is one word", ["Okonkwo"]),
+        ("Søren's okonkwo flag", []),
+    ],
+)
+def test_a_word_the_document_writes_in_lower_case_is_not_a_person(
+    context: str, people: list[str]
+) -> None:
+    text = "At 10:05 Okonkwo deployed the change."
+    assert find_person_names(text, context=f"{text}\n{context}") == people
+
+
 def test_record_services_are_not_people() -> None:
     text = "Then Atlas deployed the change."
     assert find_person_names(text, ignore=("atlas",)) == []
