@@ -199,17 +199,18 @@ def split_document(lines: list[Line], labels: bool = False) -> Document:
     return doc
 
 
-# What a line can start with (after whitespace) to be more than body text: a fence, comment,
-# ATX heading, bold label or setext underline (the line above an underline may be a heading).
-_MARKUP_STARTS = frozenset("`~<#*_=-")
+# What a line can start with (after whitespace) to be more than body text: a fence, an HTML
+# comment, an ATX heading or a bold label.
+_MARKUP_STARTS = ("```", "~~~", "<!--", "#", "**", "__")
 
 
 def _lines_to_read(lines: list[Line], labels: bool) -> list[int] | None:
     """Sorted indices of the lines split_document must read one by one, or None for all.
 
     Every other line is body text of the current section (or is skipped inside a fence), so
-    runs of them are copied in bulk; this is a superset of the lines that open a section,
-    fence or comment. Plain text and documents with an HTML comment are read line by line:
+    runs of them are copied in bulk. The lines read are a superset of those that open a
+    section, fence or comment: markup starts, lines ending in ':' (labels) and lines above a
+    setext underline. Plain text and documents with an HTML comment are read line by line:
     any line may be a label there, or close the comment.
     """
     if labels:
@@ -219,13 +220,10 @@ def _lines_to_read(lines: list[Line], labels: bool) -> list[int] | None:
         return None
     marks = []
     for i, stripped in enumerate(map(str.strip, texts)):
-        first = stripped[:1]
-        if first in _MARKUP_STARTS:
+        if stripped.startswith(_MARKUP_STARTS) or stripped[-1:] == ":":
             marks.append(i)
-            if first in "=-" and i:
-                marks.append(i - 1)
-        elif stripped[-1:] == ":":
-            marks.append(i)
+        elif stripped and i and not stripped.strip("=-"):
+            marks.append(i - 1)
     return sorted(set(marks))
 
 
