@@ -51,9 +51,11 @@ _NOT_IDS = re.compile(r"^(?:SEV|UTC|GMT|ISO|RFC|CVE|HTTP|TLS|SHA|AES|RSA|EC|P|S)
 _NA = {"", "?", "n/a", "na", "none", "unknown", "tbd", "-", "—", "n.a.", "tba", "yyy", "zzz", "xxx"}
 
 # A duration counts as the incident's when words such as "lasting" or "for" lead up to it;
-# matching the number first keeps the search linear on long prose.
+# matching the number first keeps the search linear on long prose. Here and in _CUSTOMERS the
+# pattern opens with a digit and checks what precedes it behind that digit, so that the regex
+# engine can skip ahead to the next digit instead of trying the pattern at every position.
 _DURATION_SPAN = re.compile(
-    r"(?<![\w.])(?P<d>\d+(?:\.\d+)?[ \t]*(?:weeks?|days?|hours?|hrs?|h|minutes?|mins?|m)\b"
+    r"(?P<d>\d(?<![\w.]\d)\d*(?:\.\d+)?[ \t]*(?:weeks?|days?|hours?|hrs?|h|minutes?|mins?|m)\b"
     r"(?:[ \t]*(?:,|and)?[ \t]*\d+(?:\.\d+)?[ \t]*(?:hours?|hrs?|h|minutes?|mins?|m|seconds?|"
     r"secs?|s)\b)*)",
     re.I,
@@ -81,7 +83,8 @@ def find_incident_duration(text: str) -> float | None:
 
 
 _CUSTOMERS = re.compile(
-    r"(?<![\d:.,])(?P<n>\d[\d,.]*[ \t]*(?:k|m|thousand|million)?)\+?[ \t]+(?:[a-z-]+[ \t]+){0,2}?"
+    r"(?P<n>\d(?<![\d:.,]\d)[\d,.]*[ \t]*(?:k|m|thousand|million)?)\+?[ \t]+"
+    r"(?:[a-z-]+[ \t]+){0,2}?"
     r"(?:customers?|users?|"
     r"teams?|accounts?|tenants?|organi[sz]ations?|orgs?|clients?|merchants?|sellers?|"
     r"businesses|subscribers?|projects?)\b",

@@ -15,7 +15,10 @@ from analytics.parsers.blocks import LIST_ITEM, Line, clean_inline
 from analytics.parsers.metadata import field_for
 from analytics.parsers.sections import classify_heading, classify_label
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*#*[ \t]*$")
+# An ATX heading, closing #s included in the text; _atx_heading strips them. Stripping in
+# Python rather than with a lazy group before ``[ \t]*#*[ \t]*$`` spares the regex engine
+# trying that tail after every character of the heading.
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*))?$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _BOLD_LABEL = re.compile(r"^\s*(?:\*\*|__)(?P<label>[^*_]{2,80}?)(?::\s*)?(?:\*\*|__)\s*:?\s*$")
@@ -130,20 +133,20 @@ def split_document(lines: list[Line], labels: bool = False) -> Document:
             i += 1
             continue
         if stripped.startswith("#"):
-            atx = _ATX.match(text)
-            if atx and atx.group(2):
-                level = len(atx.group(1))
+            atx = _atx_heading(text)
+            if atx:
+                level, heading = atx
                 doc.has_headings = True
                 if (
                     level == 1
                     and doc.title is None
                     and not doc.sections
-                    and classify_label(atx.group(2)) is None
+                    and classify_label(heading) is None
                 ):
-                    doc.title, doc.title_line = clean_inline(atx.group(2)), line.no
+                    doc.title, doc.title_line = clean_inline(heading), line.no
                     i += 1
                     continue
-                open_section(atx.group(2), level, line.no, pseudo=False)
+                open_section(heading, level, line.no, pseudo=False)
                 i += 1
                 continue
         if (
@@ -197,6 +200,13 @@ def split_document(lines: list[Line], labels: bool = False) -> Document:
             current.lines.append(line)
         i += 1
     return doc
+
+
+def _atx_heading(text: str) -> tuple[int, str] | None:
+    """``(level, text)`` of an ATX heading line with text (``## Impact ##`` -> 2, "Impact")."""
+    m = _ATX.match(text)
+    heading = m.group(2).rstrip(" \t").rstrip("#").rstrip(" \t") if m and m.group(2) else ""
+    return (len(m.group(1)), heading) if heading else None
 
 
 # What a line can start with (after whitespace) to be more than body text: a fence, an HTML
