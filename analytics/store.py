@@ -90,6 +90,10 @@ def open_store(path: str | os.PathLike) -> sqlite3.Connection:
     """
     conn = sqlite3.connect(os.fspath(path), isolation_level=None, timeout=30)
     try:
+        # Only a new, empty file takes this (an existing store keeps its page size). Documents and
+        # records are a few KB each: on the default 4 KB pages most spill onto overflow pages,
+        # and the file grows a third larger and takes longer to write.
+        conn.execute("PRAGMA page_size=16384")
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         version = conn.execute("PRAGMA user_version").fetchone()[0]
