@@ -112,11 +112,11 @@ def _ingest_one(
     conn: sqlite3.Connection, path: Path, known: dict[str, str], owners: dict[str, str]
 ) -> FileResult:
     key = str(path)
-    if not path.exists():
-        return FileResult(key, "failed", reason="no such file")
     try:
         size = path.stat().st_size
         raw = path.read_bytes() if size <= MAX_BYTES else b""
+    except (FileNotFoundError, NotADirectoryError):
+        return FileResult(key, "failed", reason="no such file")
     except OSError as exc:
         return FileResult(key, "failed", reason=exc.strerror or str(exc))
     digest = hashlib.sha256(raw).hexdigest()
