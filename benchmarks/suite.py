@@ -23,7 +23,7 @@ from pathlib import Path
 
 from benchmarks import common
 
-STAGES = ("parse", "ingest", "reingest", "analyze", "graph", "search", "report")
+STAGES = ("parse", "ingest", "reingest", "analyze", "graph", "search", "dashboard", "report")
 RESULTS_MD = common.ROOT / "benchmarks" / "RESULTS.md"
 
 
@@ -85,6 +85,8 @@ def targets(sizes: dict[int, dict]) -> list[tuple[str, str, str, str]]:
                 ("analyze", "wall_s", 60, "cold analyze --embedder tfidf, n=10000 (s)"),
                 ("graph", "graph_and_scores_s", 10, "graph + all scores, n=10000 (s)"),
                 ("report", "report_s", 10, "quarterly report, n=10000 (s)"),
+                ("dashboard", "worst_p95_ms", 300, "dashboard worst callback p95, n=10000 (ms)"),
+                ("dashboard", "first_load_s", 2, "dashboard first page load, n=10000 (s)"),
             ):
                 value = stages.get(stage, {}).get(key)
                 if value is not None:
