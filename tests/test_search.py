@@ -171,6 +171,11 @@ def test_similar_by_id_and_save_load_round_trip(world, tmp_path):
     assert [p.to_dict() for p in loaded.search(draft, 5)] == [
         p.to_dict() for p in index.search(draft, 5)
     ]
+    # saving again replaces the file instead of rewriting the one the loaded index maps
+    inode = path.stat().st_ino
+    index.save(path)
+    assert path.stat().st_ino != inode and list(tmp_path.iterdir()) == [path]
+    assert loaded.search(draft, 5)
 
 
 class _RecordingModel:
