@@ -15,12 +15,16 @@ Three parts, each printed as a table:
              the BM25 matrix stacked) and saved with :meth:`PrecedentIndex.save`. Measured: the
              load of the saved index (what a dashboard start or a CLI call pays once the index
              is saved beside the store) and per-query latency over the 100 drafts *including*
-             embedding the draft with the real model (after one warm-up query that loads it).
-             Not measured: the first build from a 100k store (reading ~700k cached vectors and
-             tokenising 100k documents for BM25), which ``coe analyze`` could do once.
+             embedding the draft with the real model (after one warm-up query that loads it), in
+             ``--rounds`` rounds each printed with the load average (other processes share the
+             cores). Then the same drafts are ranked over every COE, without the two-stage
+             shortlist, to show what the shortlist changes. Not measured: the first build from
+             a 100k store (reading ~700k cached vectors and tokenising 100k documents for BM25),
+             which ``coe analyze`` could do once.
              Targets: load <= 5 s, p95 <= 250 ms.
 
-Stores and corpora are cached under ``benchmarks/out/`` (ignored by git).
+Stores, corpora and the synthesised index are cached under ``benchmarks/out/`` (ignored by git;
+delete ``search-synth-*.npz`` after changing the index's arrays).
 
     .venv/bin/python benchmarks/bench_search.py                   # all parts
     .venv/bin/python benchmarks/bench_search.py --part quality --part dfds
