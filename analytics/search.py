@@ -320,7 +320,7 @@ class PrecedentIndex:
         text = mask(document_text(draft), pattern)
         with self._cache_reader() as conn:
             # Two calls, not one batch: in one batch every short statement would be padded to
-            # the document's length (about 7 times as many tokens).
+            # the document's length (some 6 times their own on the generated drafts).
             document = self._embed([text or draft.title or draft.id], conn)[0]
             vectors = self._embed([s.masked for s in statements], conn)
         if not len(statements):

@@ -105,10 +105,13 @@ def part_quality() -> dict:
         f"target recall@5 >= 0.9 and MRR >= 0.8: {fused['recall@5'] >= 0.9 and fused['mrr'] >= 0.8}"
     )
     for b in ("bm25 alone", "document alone"):
-        mine = (fused["recall@5"], fused["mrr"], fused["precision@5"])
-        theirs = (rows[b]["recall@5"], rows[b]["mrr"], rows[b]["precision@5"])
-        verdict = "better" if mine > theirs else "tied" if mine == theirs else "WORSE"
-        print(f"fused vs {b}: {verdict}")
+        # Per measure: a better recall must not hide a worse MRR.
+        verdicts = []
+        for measure in ("recall@5", "mrr"):
+            mine, theirs = fused[measure], rows[b][measure]
+            verdict = "better" if mine > theirs else "tied" if mine == theirs else "WORSE"
+            verdicts.append(f"{verdict} on {measure}")
+        print(f"fused vs {b}: {', '.join(verdicts)}")
     return rows
 
 
