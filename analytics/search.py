@@ -393,9 +393,11 @@ class PrecedentIndex:
         chosen, reference = None, None
         if n > self.candidates + len(self.sample):
             # Two stages on a large corpus: statement matching, the costly signal (a product
-            # with every statement row), runs on the best candidates by document and BM25 plus
-            # a fixed random sample of COEs that gives the scale of its standard scores.
-            pre = _normalised(doc, "z") + _normalised(lexical, "z")
+            # with every statement row), runs on the best candidates by the cheap signals as
+            # the fusion weighs them (equally when it ignores both) plus a fixed random sample
+            # of COEs that gives the scale of its standard scores.
+            cheap = (w.document, w.bm25) if w.document or w.bm25 else (1.0, 1.0)
+            pre = cheap[0] * _normalised(doc, "z") + cheap[1] * _normalised(lexical, "z")
             if allowed is not None:
                 pre = np.where(allowed, pre, -np.inf)
             best_pre = np.argpartition(-pre, self.candidates - 1)[: self.candidates]
