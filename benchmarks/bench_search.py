@@ -262,13 +262,18 @@ def part_scale(n: int, rounds: int) -> dict:
     truth = {c: labels["coes"][base_ids[j % m]]["theme"] for j, c in enumerate(index.ids)}
     exact = PrecedentIndex(index.parts, embedder, candidates=len(index), sample=0)
     exact._queries = index._queries
-    agree = np.mean(
-        [
-            [p.coe_id for p in index.search(d, 5)] == [p.coe_id for p in exact.search(d, 5)]
-            for d, _ in drafts
-        ]
+    # Copies of one COE differ only by noise, so their order is a coin toss: compare the
+    # COEs they copy as well as the ids.
+    copied = {c: base_ids[j % m] for j, c in enumerate(index.ids)}
+    same_ids = same_copied = 0
+    for d, _ in drafts:
+        mine, every = ([p.coe_id for p in ix.search(d, 5)] for ix in (index, exact))
+        same_ids += mine == every
+        same_copied += [copied[c] for c in mine] == [copied[c] for c in every]
+    print(
+        f"two-stage top 5 as ranking every COE: same ids for {same_ids}/{len(drafts)} drafts, "
+        f"same COEs copied for {same_copied}/{len(drafts)}"
     )
-    print(f"two-stage top 5 identical to ranking every COE: {agree:.0%} of drafts")
     for name, ix in (("two-stage", index), ("every COE", exact)):
         r = evaluate_search(ix, drafts, truth)
         print(f"  {name}: recall@5 {r['recall@5']:.3f}  MRR@5 {r['mrr']:.3f}")
