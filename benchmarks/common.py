@@ -68,6 +68,55 @@ def corpus(n: int, seed: int = 0) -> Path:
     return root
 
 
+def distinct_corpus(n: int, seed: int = 0) -> Path:
+    """``corpus(n, seed)`` with every statement made distinct, as JSON records, built once.
+
+    The generator draws its sentences from phrasing pools and masking removes the service names
+    and numbers that tell them apart, so 10,000 COEs hold ~99,000 statements but only ~2,000
+    distinct texts to embed. Real corpora repeat far less. To measure a run whose embedding
+    cost grows with the corpus, each why-step, root cause and action title here ends in a
+    made-up word in brackets (" (kobadari)"): a different word per COE, which
+    masking keeps, so no two COEs share a text. Everything else is the generated COE.
+    """
+    from analytics.parsers import parse_path
+
+    root = OUT / f"bench-distinct-{n}-s{seed}-{generator_digest()}"
+    if (root / "labels.json").exists():
+        return root
+    source = corpus(n, seed)
+    partial = root.with_name(root.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    (partial / "corpus").mkdir(parents=True)
+    for i, path in enumerate(corpus_documents(source)):
+        for coe in parse_path(path):
+            record = coe.to_dict()
+            tail = f" ({_made_up_word(i)})"
+            record["whys"] = [{**w, "answer": (w["answer"] or "") + tail} for w in record["whys"]]
+            record["root_causes"] = [rc + tail for rc in record["root_causes"]]
+            record["actions"] = [{**a, "title": a["title"] + tail} for a in record["actions"]]
+            out = partial / "corpus" / f"{coe.id}.json"
+            out.write_text(json.dumps(record), encoding="utf-8")
+    shutil.copy(source / "labels.json", partial / "labels.json")
+    partial.rename(root)
+    return root
+
+
+_SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
+
+
+def _made_up_word(i: int) -> str:
+    """A pronounceable made-up word, a different one for every i below 70**4.
+
+    >>> _made_up_word(0), _made_up_word(71)
+    ('babababa', 'bebebaba')
+    """
+    word = ""
+    for _ in range(4):
+        i, r = divmod(i, len(_SYLLABLES))
+        word += _SYLLABLES[r]
+    return word
+
+
 def corpus_documents(root: Path) -> list[Path]:
     """The documents of a generated corpus in sorted (COE id, so date) order."""
     return sorted(p for p in (root / "corpus").iterdir() if p.is_file())

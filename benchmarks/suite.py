@@ -70,7 +70,8 @@ def targets(sizes: dict[int, dict]) -> list[tuple[str, str, str, str]]:
                     common.verdict(rate, 1000, at_most=False),
                 )
             )
-        if "wall_s" in reingest and "wall_s" in ingest:
+        # The issue sets the re-ingest bar at 10,000 COEs; at 1,000 process start-up dominates.
+        if "wall_s" in reingest and "wall_s" in ingest and n >= 10000:
             speedup = ingest["wall_s"] / max(reingest["wall_s"], 1e-9)
             rows.append(
                 (
@@ -226,6 +227,7 @@ def other_targets() -> list[tuple[str, str, str, str]]:
             )
     for name, incremental in sorted(parts.items()):
         if name.startswith("incremental") and "ratio" in incremental:
+            cold_s, share = incremental["cold"]["wall_s"], incremental.get("embed_share_of_cold")
             rows.append(
                 (
                     f"{name}: analyze after +1% / cold",
@@ -234,14 +236,40 @@ def other_targets() -> list[tuple[str, str, str, str]]:
                     common.verdict(incremental["ratio"], 0.1, at_most=True),
                 )
             )
-    for row in _load("themes").get("results") or []:
-        if isinstance(row, dict) and row.get("method") == "coegraph":
             rows.append(
                 (
-                    f"{row.get('corpus')} {row.get('level')} ARI",
-                    str(row.get("ari")),
-                    "see benchmarks.themes",
-                    "",
+                    f"{name}: cold analyze, default model (s)",
+                    f"{cold_s:.0f}",
+                    "<= 900",
+                    common.verdict(cold_s, 900, at_most=True),
+                )
+            )
+            if share is not None:
+                rows.append(
+                    (
+                        f"{name}: embed stage share of the cold analyze",
+                        str(share),
+                        ">= 0.8",
+                        common.verdict(share, 0.8, at_most=False),
+                    )
+                )
+    for result in _load("themes").get("results") or []:
+        for level, target in (("themes", 0.85), ("actions", 0.8)):
+            scores = result.get(level) or {}
+            ours = scores.get("coegraph")
+            if not ours:
+                continue
+            baselines = {k: v for k, v in scores.items() if isinstance(v, dict) and k != "coegraph"}
+            best = max((v["ari"] for v in baselines.values()), default=0.0)
+            generated = str(result.get("corpus", "")).startswith("generated")
+            rows.append(
+                (
+                    f"{result.get('corpus')} {level} ARI (best baseline {best:.3f})",
+                    f"{ours['ari']:.3f}",
+                    f">= {target}, above every baseline" if generated else "report only",
+                    common.verdict(ours["ari"], max(target, best), at_most=False)
+                    if generated
+                    else "",
                 )
             )
     return rows
