@@ -2,11 +2,14 @@
 
 A theme is **systemic** when it recurs in at least ``min_coes`` COEs, across at least
 ``min_services`` services or ``min_teams`` teams, in at least ``min_quarters`` quarters (all
-settings of :class:`SystemicThresholds`). Themes are ranked by
+settings of :class:`SystemicThresholds`). Many real postmortems name no service or team in a
+form the parser can read; in a corpus where no COE does, breadth cannot be told and the flag
+rests on the COE count and quarters alone. Themes are ranked by
 
-    score = severity-weighted COE count x sqrt(distinct services + distinct teams) x recency
+    score = severity-weighted COE count x sqrt(1 + distinct services + distinct teams) x recency
 
-where recency is 1 for a theme seen in the corpus's last quarter and decays by half every
+where the 1 keeps a theme of a corpus without services or teams ranked by its recurrence rather
+than at 0, and recency is 1 for a theme seen in the corpus's last quarter and decays by half every
 four quarters without a recurrence. The trend is the least-squares slope of COEs per quarter
 over the corpus's quarters: rising above +``trend_tolerance`` x the mean count, falling below
 minus that, steady otherwise.
@@ -71,15 +74,22 @@ def theme_stats(
     by_id = {c.id: c for c in coes}
     quarters = sorted(q for q in (quarter(c.date) for c in coes) if q)
     span = quarter_range(quarters[0], quarters[-1]) if quarters else []
+    breadth_known = any(c.services or c.team for c in coes)
     rows = []
     for cluster in analysis.themes if clusters is None else clusters:
         members = [by_id[i] for i in cluster.coes if i in by_id]
-        rows.append(_row(cluster, members, span, thresholds))
+        rows.append(_row(cluster, members, span, thresholds, breadth_known))
     rows.sort(key=lambda r: (-r["score"], r["id"]))
     return rows
 
 
-def _row(cluster: Cluster, members: list[COE], span: list[str], t: SystemicThresholds) -> dict:
+def _row(
+    cluster: Cluster,
+    members: list[COE],
+    span: list[str],
+    t: SystemicThresholds,
+    breadth_known: bool = True,
+) -> dict:
     services = sorted({s for c in members for s in c.services})
     teams = sorted({c.team for c in members if c.team})
     dates = sorted(c.date for c in members if c.date)
@@ -98,7 +108,7 @@ def _row(cluster: Cluster, members: list[COE], span: list[str], t: SystemicThres
     recency = 0.5 ** (idle / 4)
     systemic = (
         len(members) >= t.min_coes
-        and (len(services) >= t.min_services or len(teams) >= t.min_teams)
+        and (not breadth_known or len(services) >= t.min_services or len(teams) >= t.min_teams)
         and len(per_quarter) >= t.min_quarters
     )
     return {
@@ -118,5 +128,5 @@ def _row(cluster: Cluster, members: list[COE], span: list[str], t: SystemicThres
         "trend": trend,
         "slope": round(slope, 3),
         "systemic": systemic,
-        "score": round(weighted * math.sqrt(len(services) + len(teams)) * recency, 2),
+        "score": round(weighted * math.sqrt(1 + len(services) + len(teams)) * recency, 2),
     }
