@@ -261,6 +261,9 @@ def extend_clusters(
         sims = vectors[new_rows] @ centroids.T
         cut = previous.settings["cuts"][kind]
         taken: dict[str, set[str]] = {}  # as in a full run, one COE's actions never share a family
+        for s in statements:
+            if s.id in members:
+                taken.setdefault(s.coe, set()).add(members[s.id])
         for j, row in enumerate(new_rows):
             used = taken.setdefault(statements[row].coe, set())
             for c in np.argsort(-sims[j]):

@@ -122,7 +122,7 @@ class ThemeClusterer:
             points, assign = X, np.arange(n)
         condensed = np.clip(pdist(points, metric="cosine"), 0, 2)
         if self.distinct_within_group and groups is not None:
-            apart = _together(np.asarray(groups), assign[inverse], len(points))
+            apart = _together(np.asarray(groups), assign[inverse], len(points), n > self.max_exact)
             self.threshold_, labels = _constrained_cut(
                 squareform(condensed),
                 apart,
@@ -136,8 +136,13 @@ class ThemeClusterer:
                 tree, squareform(condensed), self.thresholds
             )
             labels = fcluster(tree, t=self.threshold_, criterion="distance")
-        labels = labels[assign][inverse]
-        self.labels_ = _prune(labels, groups, self.min_cluster_size, self.min_groups)
+        if self.distinct_within_group and groups is not None:
+            # The tree keeps distinct texts apart; two statements of one COE can still share a
+            # cluster when they share a text or a k-means summary point.
+            labels = _one_per_group(labels[assign], inverse, np.asarray(groups), X)
+        else:
+            labels = labels[assign][inverse]
+        self.labels_ = _prune(labels, groups, self.min_cluster_size, self.min_groups, noise=-1)
         self.n_clusters_ = int(self.labels_.max() + 1)
         return self
 
@@ -219,17 +224,58 @@ def _best_cut(tree: np.ndarray, distances: np.ndarray, thresholds) -> float:
     return best
 
 
-def _together(groups: np.ndarray, point_of: np.ndarray, n: int) -> np.ndarray:
-    """n x n bool: points that have members in one group (and so may not share a cluster)."""
+def _together(groups: np.ndarray, point_of: np.ndarray, n: int, summarised: bool) -> np.ndarray:
+    """n x n bool: points kept apart because the same groups (COEs) have members in both.
+
+    Distinct texts are kept apart as soon as one COE holds both. A k-means summary point stands
+    for many texts of many COEs, so two of them are kept apart only when at least half of the
+    smaller one's COEs also have a member in the other: any shared COE would keep almost every
+    pair apart.
+    """
     from scipy.sparse import csr_matrix
 
     _, group_ids = np.unique(groups, return_inverse=True)
     incidence = csr_matrix(
         (np.ones(len(point_of)), (group_ids, point_of)), shape=(group_ids.max() + 1, n)
     )
-    apart = (incidence.T @ incidence).toarray() > 0
+    incidence.data[:] = 1  # a COE counts once per point, however many of its texts it holds
+    shared = (incidence.T @ incidence).toarray()
+    if summarised:
+        spans = np.diag(shared).copy()
+        apart = shared >= 0.5 * np.minimum(spans[:, None], spans[None, :])
+    else:
+        apart = shared > 0
     np.fill_diagonal(apart, False)
     return apart
+
+
+def _one_per_group(labels: np.ndarray, inverse: np.ndarray, groups: np.ndarray, X: np.ndarray):
+    """Per-row labels (``labels[inverse]``) where no cluster holds two rows of one group.
+
+    ``labels`` is one per distinct row ``X``. Of the rows of one group in one cluster, the one
+    whose text is nearest the cluster's centre keeps the label; the others become -1.
+    """
+    out = labels[inverse].copy()
+    _, group_of = np.unique(groups, return_inverse=True)
+    key = out.astype(np.int64) * (group_of.max() + 1) + group_of
+    _, first, counts = np.unique(key, return_index=True, return_counts=True)
+    crowded = np.isin(key, key[first[counts > 1]]) & (out >= 0)
+    if not crowded.any():
+        return out
+    sizes = np.bincount(inverse, minlength=len(X)).astype(X.dtype)
+    centres = np.zeros((labels.max() + 1, X.shape[1]), dtype=X.dtype)
+    np.add.at(centres, labels[labels >= 0], X[labels >= 0] * sizes[labels >= 0, None])
+    centres = _normalise(centres)
+    closeness = np.einsum("ij,ij->i", X[inverse[crowded]], centres[out[crowded]])
+    rows = np.flatnonzero(crowded)
+    first_kept: set[int] = set()
+    # Nearest first, so the first row of each (cluster, group) seen is the one kept.
+    for row in rows[np.argsort(-closeness, kind="stable")]:
+        if key[row] in first_kept:
+            out[row] = -1
+        else:
+            first_kept.add(key[row])
+    return out
 
 
 def constrained_average_linkage(distances: np.ndarray, apart: np.ndarray, thresholds):

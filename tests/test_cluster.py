@@ -104,3 +104,17 @@ def test_distinct_within_group_holds_when_summarised():
     X, _, groups = _documents_of_distinct_remedies(n_docs=200)
     model = ThemeClusterer(distinct_within_group=True, max_exact=100).fit(X, groups=groups)
     assert _documents_with_a_repeated_cluster(model.labels_, groups) == 0
+
+
+def test_distinct_within_group_holds_for_near_copies_in_one_document():
+    # Each document writes one remedy twice, almost verbatim: the k-means summary puts both
+    # copies in one summary point, and identical texts are one distinct row on the exact path.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 8))
+    X[1::4] = X[0::4] + 1e-3 * rng.normal(size=(50, 8))
+    groups = np.repeat(np.arange(50), 4)
+    summarised = ThemeClusterer(distinct_within_group=True, max_exact=50).fit(X, groups)
+    assert _documents_with_a_repeated_cluster(summarised.labels_, groups) == 0
+    X[1::4] = X[0::4]
+    exact = ThemeClusterer(distinct_within_group=True).fit(X, groups)
+    assert _documents_with_a_repeated_cluster(exact.labels_, groups) == 0
