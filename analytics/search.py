@@ -46,7 +46,7 @@ import struct
 import threading
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -355,7 +355,7 @@ class PrecedentIndex:
         conn = None
         if self.store:
             try:
-                conn = sqlite3.connect(f"{Path(self.store).as_uri()}?mode=ro", uri=True)
+                conn = sqlite3.connect(f"{Path(self.store).resolve().as_uri()}?mode=ro", uri=True)
             except sqlite3.Error:
                 conn = None  # a moved or unreadable store: embed everything
         try:
@@ -594,7 +594,10 @@ def build_index(
     parts["stamp"] = np.array(stamp)
     index = PrecedentIndex(parts, embedder, weights, store=store)
     if cache is not None and key:
-        index.save(cache)
+        # Saving can fail (Windows will not replace a file another index still maps): the
+        # index is then served unsaved and built again next time.
+        with suppress(OSError):
+            index.save(cache)
     return index
 
 
