@@ -87,18 +87,21 @@ def distinct_corpus(n: int, seed: int = 0) -> Path:
     partial = root.with_name(root.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     (partial / "corpus").mkdir(parents=True)
-    for i, path in enumerate(corpus_documents(source)):
-        for coe in parse_path(path):
-            record = coe.to_dict()
-            tail = f" ({_made_up_word(i)})"
-            record["whys"] = [{**w, "answer": (w["answer"] or "") + tail} for w in record["whys"]]
-            record["root_causes"] = [rc + tail for rc in record["root_causes"]]
-            record["actions"] = [{**a, "title": a["title"] + tail} for a in record["actions"]]
-            out = partial / "corpus" / f"{coe.id}.json"
-            out.write_text(json.dumps(record), encoding="utf-8")
+    coes = (coe for path in corpus_documents(source) for coe in parse_path(path))
+    for i, coe in enumerate(coes):
+        word, record = _made_up_word(i), coe.to_dict()
+        record["whys"] = [{**w, "answer": _tagged(w["answer"], word)} for w in record["whys"]]
+        record["root_causes"] = [_tagged(rc, word) for rc in record["root_causes"]]
+        record["actions"] = [{**a, "title": _tagged(a["title"], word)} for a in record["actions"]]
+        out = partial / "corpus" / f"{coe.id}.json"
+        out.write_text(json.dumps(record), encoding="utf-8")
     shutil.copy(source / "labels.json", partial / "labels.json")
     partial.rename(root)
     return root
+
+
+def _tagged(text: str | None, word: str) -> str | None:
+    return f"{text} ({word})" if text else text
 
 
 _SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
