@@ -47,11 +47,19 @@ class FileResult:
         }
 
 
+# Names (without suffix, upper case) of the files a repository carries about itself.
+REPOSITORY_FILES = frozenset(
+    {"README", "LICENSE", "CONTRIBUTING", "CHANGELOG", "CODE_OF_CONDUCT", "SECURITY", "AUTHORS"}
+)
+
+
 def iter_documents(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
     """Files named directly, and supported files under named folders, in sorted order.
 
-    Hidden files and folders (``.git``) are skipped when walking a folder; a file named
-    directly is always taken, whatever its suffix, so the parser can say what is wrong with it.
+    Hidden files and folders (``.git``) and a repository's own files (README, LICENSE,
+    CONTRIBUTING, ...: :data:`REPOSITORY_FILES`) are skipped when walking a folder: a folder of
+    postmortems is usually a repository. A file named directly is always taken, whatever its
+    name or suffix, so the parser can say what is wrong with it.
     """
     found: set[Path] = set()
     real_dirs: dict[Path, Path] = {}
@@ -63,6 +71,7 @@ def iter_documents(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
                     child.is_file()
                     and child.suffix.lower() in SUPPORTED_SUFFIXES
                     and not any(part.startswith(".") for part in rel)
+                    and child.stem.upper() not in REPOSITORY_FILES
                 ):
                     found.add(_real_path(child, real_dirs))
         else:

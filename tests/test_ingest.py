@@ -60,6 +60,20 @@ def test_each_file_reports_its_status(tmp_path):
     assert "50 minutes" in load_coe(conn, "COE-2025-0002").impact.summary
 
 
+def test_a_folder_walk_skips_the_repository_files_but_a_named_one_is_read(tmp_path):
+    docs = tmp_path / "postmortems"
+    (docs / ".git").mkdir(parents=True)
+    _write(docs, "a.md", GOOD.format(id="COE-2025-0001"))
+    _write(docs, "README.md", "# Our postmortems\n\nOne file per incident.\n")
+    _write(docs, "LICENSE.txt", "MIT License\n")
+    _write(docs / ".git", "x.md", GOOD.format(id="COE-2025-0009"))
+    conn = open_store(tmp_path / "s.db")
+    walked = {r.path.rsplit("/", 1)[1]: r.status for r in ingest(conn, [docs])}
+    assert walked == {"a.md": "ingested"}
+    named = ingest(conn, [docs / "README.md"])
+    assert [r.status for r in named] == ["failed"]  # read, and said what is wrong with it
+
+
 def test_reingesting_unchanged_files_changes_nothing(tmp_path):
     doc = _write(tmp_path, "a.md", GOOD.format(id="COE-2025-0001"))
     conn = open_store(tmp_path / "s.db")
