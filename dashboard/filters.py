@@ -25,11 +25,14 @@ def quarter_marks(quarters: list[str], most: int = 12) -> dict[int, str]:
 
     >>> quarter_marks(["2025Q1", "2025Q2", "2025Q3"])
     {0: '2025Q1', 1: '2025Q2', 2: '2025Q3'}
+    >>> sorted(quarter_marks([f"q{i}" for i in range(8)], most=3))  # 6 would crowd 7's label
+    [0, 3, 7]
     """
     if not quarters:
         return {}
     step = max(1, -(-len(quarters) // most))
-    keep = set(range(0, len(quarters), step)) | {len(quarters) - 1}
+    last = len(quarters) - 1
+    keep = {i for i in range(0, len(quarters), step) if last - i >= step} | {last}
     return {i: q for i, q in enumerate(quarters) if i in keep}
 
 

@@ -6,6 +6,7 @@ import dash
 import dash_cytoscape as cyto
 from dash import Input, Output, State, callback, dcc, html
 
+from analytics import graph_schema as gs
 from dashboard import data
 from dashboard import figures as fig
 from dashboard.components import card, note, theme_href, unavailable
@@ -95,6 +96,13 @@ STYLESHEET = [
 
 
 def layout(**_query) -> html.Div:
+    C = data.current().causal
+    first = (
+        note("Click a node.")
+        if C is None or any(kind == gs.WHY for _, kind in C.nodes(data=gs.KIND))
+        # Many real postmortems list contributing factors instead of a why chain.
+        else note("None of these COEs writes a why chain, so only their themes are drawn.")
+    )
     return html.Div(
         className="page-causal",
         children=[
@@ -147,7 +155,9 @@ def layout(**_query) -> html.Div:
                                             max=30,
                                             step=1,
                                             value=DEFAULT_THEMES,
-                                            marks={3: "3", 10: "10", 20: "20", 30: "30"},
+                                            marks={
+                                                n: str(n) for n in (3, DEFAULT_THEMES, 10, 20, 30)
+                                            },
                                             allow_direct_input=False,
                                         ),
                                         html.Label("Min. chains per step", htmlFor=WEIGHT),
@@ -163,7 +173,7 @@ def layout(**_query) -> html.Div:
                                     ],
                                 ),
                             ),
-                            card("Selected", html.Div(id=INFO, children=note("Click a node."))),
+                            card("Selected", html.Div(id=INFO, children=first)),
                         ]
                     ),
                 ],
