@@ -74,11 +74,11 @@ def analyze(
     clusters: dict[str, tuple[Cluster, ...]] = {}
     assigned: dict[str, str] = {}
     cuts: dict[str, float | None] = {}
-    theme_vectors = causal_profiles(coes, statements, vectors)
+    root_profiles = causal_profiles(coes, statements, vectors)
     previous = None if settings.full else reusable_run(conn, settings, statements)
     for kind, prefix in ((ROOT_CAUSE, "T"), (ACTION, "A"), (WHY, "W")):
         rows = [i for i, s in enumerate(statements) if s.kind == kind]
-        block = theme_vectors[rows] if kind == ROOT_CAUSE else vectors[rows]
+        block = root_profiles if kind == ROOT_CAUSE else vectors[rows]
         kind_statements = [statements[i] for i in rows]
         if previous is not None:
             found, members = extend_clusters(previous, kind, kind_statements, block)
@@ -159,19 +159,21 @@ def causal_profiles(
     its COE's leaf whys. Only the leaves: the middle of a chain is often a generic process gap
     ("no test covered it", "the readiness review missed it") that many unrelated incidents
     share, and averaging it in pulled unrelated one-off causes into one theme. Both were masked
-    before embedding, so service names, hosts and numbers add nothing to the profile. Other
-    statements keep their own vectors.
+    before embedding, so service names, hosts and numbers add nothing to the profile. Returns
+    one row per root-cause statement, in the order of ``statements``.
     """
     leaves = {coe.id: {f"{coe.id}#why{w.id}" for w in leaf_whys(coe.whys)} for coe in coes}
     rows_of: dict[str, list[int]] = {}
     for i, s in enumerate(statements):
         if s.kind == WHY and s.id in leaves.get(s.coe, ()):
             rows_of.setdefault(s.coe, []).append(i)
-    out = vectors.copy()
-    for i, s in enumerate(statements):
-        if s.kind == ROOT_CAUSE and rows_of.get(s.coe):
-            mixed = vectors[i] + vectors[rows_of[s.coe]].mean(axis=0)
-            out[i] = mixed / (np.linalg.norm(mixed) or 1)
+    # Only the root causes' rows: a copy of every vector was a gigabyte at 100,000 COEs.
+    root_rows = [i for i, s in enumerate(statements) if s.kind == ROOT_CAUSE]
+    out = vectors[root_rows]
+    for j, i in enumerate(root_rows):
+        if rows_of.get(statements[i].coe):
+            mixed = vectors[i] + vectors[rows_of[statements[i].coe]].mean(axis=0)
+            out[j] = mixed / (np.linalg.norm(mixed) or 1)
     return out
 
 

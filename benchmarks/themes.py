@@ -139,11 +139,10 @@ def coe_vectors(analysis, coes, conn, embedder) -> dict[str, np.ndarray]:
 
     statements = list(analysis.statements)
     vectors, _ = embed_texts(embedder, [s.masked for s in statements], conn)
-    profiles = causal_profiles(coes, statements, vectors)
+    profiles = causal_profiles(coes, statements, vectors)  # one row per root cause
     rows: dict[str, list[int]] = {}
-    for i, s in enumerate(statements):
-        if s.kind == ROOT_CAUSE:
-            rows.setdefault(s.coe, []).append(i)
+    for i, s in enumerate(s for s in statements if s.kind == ROOT_CAUSE):
+        rows.setdefault(s.coe, []).append(i)
     out = {}
     for coe, idx in rows.items():
         v = profiles[idx].mean(axis=0)
