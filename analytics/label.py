@@ -46,6 +46,19 @@ _EXTRA_STOP = {
     "failure",
     "the",
     "n",
+    # Discourse adverbs real write-ups lean on ("Additionally, ..."): they label no mechanism.
+    "additionally",
+    "actually",
+    "apparently",
+    "basically",
+    "currently",
+    "eventually",
+    "initially",
+    "likely",
+    "previously",
+    "probably",
+    "really",
+    "unfortunately",
 }
 STOP_WORDS = sorted(ENGLISH_STOP_WORDS | _EXTRA_STOP)
 
