@@ -60,7 +60,8 @@ def targets(sizes: dict[int, dict]) -> list[tuple[str, str, str, str]]:
     rows = []
     for n, stages in sizes.items():
         ingest, reingest = stages.get("ingest", {}), stages.get("reingest", {})
-        if "cpu_s" in ingest and n >= 1000:
+        # The issue sets both ingest bars at 10,000 COEs; at 1,000 process start-up dominates.
+        if "cpu_s" in ingest and n >= 10000:
             rate = n / max(ingest["cpu_s"], 1e-9)
             rows.append(
                 (
@@ -70,7 +71,6 @@ def targets(sizes: dict[int, dict]) -> list[tuple[str, str, str, str]]:
                     common.verdict(rate, 1000, at_most=False),
                 )
             )
-        # The issue sets the re-ingest bar at 10,000 COEs; at 1,000 process start-up dominates.
         if "wall_s" in reingest and "wall_s" in ingest and n >= 10000:
             speedup = ingest["wall_s"] / max(reingest["wall_s"], 1e-9)
             rows.append(
