@@ -177,6 +177,11 @@ def causal_profiles(
     return out
 
 
+# A COE's action items are distinct remedies: no family holds two of one COE's actions, in a
+# full run and when a run is extended.
+DISTINCT_WITHIN_COE = frozenset({ACTION})
+
+
 def cluster_statements(
     statements: Sequence[Statement], vectors: np.ndarray, prefix: str, settings: Settings
 ) -> tuple[tuple[Cluster, ...], dict[str, str], float | None]:
@@ -184,9 +189,8 @@ def cluster_statements(
     if not statements:
         return (), {}, None
     kind = statements[0].kind
-    # A COE's action items are distinct remedies: no family holds two of one COE's actions.
     clusterer = make_clusterer(
-        settings.clusterer, settings.seed, distinct_within_group=kind == ACTION
+        settings.clusterer, settings.seed, distinct_within_group=kind in DISTINCT_WITHIN_COE
     )
     labels = clusterer.fit_predict(vectors, groups=[s.coe for s in statements])
     labeler = CTfidfLabeler().fit([s.masked for s in statements], labels, vectors)
@@ -262,7 +266,7 @@ def extend_clusters(
         centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
         sims = vectors[new_rows] @ centroids.T
         cut = previous.settings["cuts"][kind]
-        taken: dict[str, set[str]] = {}  # as in a full run, one COE's actions never share a family
+        taken: dict[str, set[str]] = {}  # the clusters each COE's statements are in
         for s in statements:
             if s.id in members:
                 taken.setdefault(s.coe, set()).add(members[s.id])
@@ -271,7 +275,7 @@ def extend_clusters(
             for c in np.argsort(-sims[j]):
                 if 1 - sims[j, c] > cut:
                     break
-                if kind != ACTION or ids[c] not in used:
+                if kind not in DISTINCT_WITHIN_COE or ids[c] not in used:
                     members[statements[row].id] = ids[c]
                     used.add(ids[c])
                     break

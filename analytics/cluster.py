@@ -121,7 +121,8 @@ class ThemeClusterer:
         else:
             points, assign = X, np.arange(n)
         condensed = np.clip(pdist(points, metric="cosine"), 0, 2)
-        if self.distinct_within_group and groups is not None:
+        constrained = self.distinct_within_group and groups is not None
+        if constrained:
             apart = _together(np.asarray(groups), assign[inverse], len(points))
             self.threshold_, labels = _constrained_cut(
                 squareform(condensed),
@@ -136,7 +137,7 @@ class ThemeClusterer:
                 tree, squareform(condensed), self.thresholds
             )
             labels = fcluster(tree, t=self.threshold_, criterion="distance")
-        if self.distinct_within_group and groups is not None:
+        if constrained:
             # The tree keeps distinct texts apart; two statements of one COE can still share a
             # cluster when they share a text or a k-means summary point.
             labels = _one_per_group(labels[assign], inverse, np.asarray(groups), X)
@@ -249,8 +250,7 @@ def _one_per_group(labels: np.ndarray, inverse: np.ndarray, groups: np.ndarray, 
     whose text is nearest the cluster's centre keeps the label; the others become -1.
     """
     out = labels[inverse].copy()
-    _, group_of = np.unique(groups, return_inverse=True)
-    key = out.astype(np.int64) * (group_of.max() + 1) + group_of
+    key, _ = _pair_keys(out, groups)
     _, first, counts = np.unique(key, return_index=True, return_counts=True)
     crowded = np.isin(key, key[first[counts > 1]]) & (out >= 0)
     if not crowded.any():
@@ -416,9 +416,8 @@ def _prune(labels, groups, min_size: int, min_groups: int, noise: int | None = N
     labels = np.asarray(labels)
     groups = np.arange(len(labels)) if groups is None else np.asarray(groups)
     found, cluster_of, size = np.unique(labels, return_inverse=True, return_counts=True)
-    _, group_of = np.unique(groups, return_inverse=True)
-    pairs = np.unique(cluster_of.astype(np.int64) * (group_of.max() + 1) + group_of)
-    spans = np.bincount(pairs // (group_of.max() + 1), minlength=len(found))
+    keys, base = _pair_keys(cluster_of, groups)
+    spans = np.bincount(np.unique(keys) // base, minlength=len(found))
     first = np.full(len(found), len(labels))
     np.minimum.at(first, cluster_of, np.arange(len(labels)))
     keep = (size >= min_size) & (spans >= min_groups)
@@ -429,6 +428,14 @@ def _prune(labels, groups, min_size: int, min_groups: int, noise: int | None = N
     number = np.full(len(found), -1)
     number[order] = np.arange(len(order))
     return number[cluster_of]
+
+
+def _pair_keys(clusters: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, int]:
+    """One int64 per row naming its (cluster, group) pair, and ``base``: key // base is the
+    cluster (for non-negative cluster numbers)."""
+    _, group_of = np.unique(groups, return_inverse=True)
+    base = int(group_of.max()) + 1
+    return clusters.astype(np.int64) * base + group_of, base
 
 
 def _normalise(X: np.ndarray) -> np.ndarray:

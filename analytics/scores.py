@@ -88,7 +88,7 @@ def _row(
     members: list[COE],
     span: list[str],
     t: SystemicThresholds,
-    breadth_known: bool = True,
+    breadth_known: bool,
 ) -> dict:
     services = sorted({s for c in members for s in c.services})
     teams = sorted({c.team for c in members if c.team})
