@@ -18,6 +18,7 @@ from analytics.analysis import (
     Analysis,
     Cluster,
     Statement,
+    latest_run,
     load_analysis,
     save_analysis,
 )
@@ -43,14 +44,33 @@ class Settings:
     timings: dict = field(default_factory=dict, compare=False)
 
 
+@dataclass
+class Memo:
+    """What a long-lived process (:mod:`analytics.worker`) keeps between runs on one store.
+
+    Each entry is checked against the store before it is used, so a run made with a memo is
+    the run made without one, only faster when little has changed.
+    """
+
+    coes: dict = field(default_factory=dict)  # (COE id, document sha256) -> COE
+    names: frozenset = frozenset()  # the entity names ``statements`` were masked with
+    statements: dict = field(default_factory=dict)  # COE id -> (that COE, its statements)
+    analysis: Analysis | None = None  # the last run this process saved
+    embedders: dict = field(default_factory=dict)  # (embedder, model, device) -> loaded model
+
+
 def analyze(
     conn: sqlite3.Connection,
     settings: Settings = Settings(),
     *,
     log: Callable[[str], None] | None = None,
     progress: bool = False,
+    memo: Memo | None = None,
 ) -> Analysis:
-    """Embed, cluster and label every stored COE; store and return the run."""
+    """Embed, cluster and label every stored COE; store and return the run.
+
+    ``memo`` carries a long-lived process's state from its previous runs (see :class:`Memo`).
+    """
     log = log or (lambda msg: print(msg, file=sys.stderr))
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -61,13 +81,13 @@ def analyze(
         timings[name] = round(now - clock, 3)
         clock = now
 
-    coes = load_coes(conn)
-    statements = collect_statements(coes)
+    coes = load_coes(conn, None if memo is None else memo.coes)
+    statements = collect_statements(coes, memo)
     stage("load")
     n_linted = lint_changed(conn, coes)
     stage("lint")
     log(f"analyze: {len(coes)} COEs, {len(statements)} statements, {n_linted} linted")
-    embedder = make_embedder(settings.embedder, model=settings.model, device=settings.device)
+    embedder = _embedder(settings, memo)
     vectors, n_new = embed_texts(embedder, [s.masked for s in statements], conn, progress=progress)
     stage("embed")
     log(f"analyze: embedded {n_new} new texts ({timings['embed']:.1f}s)")
@@ -75,7 +95,7 @@ def analyze(
     assigned: dict[str, str] = {}
     cuts: dict[str, float | None] = {}
     root_profiles = causal_profiles(coes, statements, vectors)
-    previous = None if settings.full else reusable_run(conn, settings, statements)
+    previous = None if settings.full else reusable_run(conn, settings, statements, memo)
     for kind, prefix in ((ROOT_CAUSE, "T"), (ACTION, "A"), (WHY, "W")):
         rows = [i for i, s in enumerate(statements) if s.kind == kind]
         block = root_profiles if kind == ROOT_CAUSE else vectors[rows]
@@ -94,15 +114,15 @@ def analyze(
         log(
             f"analyze: new statements joined the clusters of run {previous.run} (--full re-clusters)"
         )
-    statements = tuple(
-        Statement(**{**s.__dict__, "cluster": assigned.get(s.id)}) for s in statements
+    statements = with_clusters(statements, assigned, previous)
+    coords, axes = map_2d(
+        [s for s in statements if s.kind == ROOT_CAUSE], vectors, statements, previous
     )
-    coords = map_2d([s for s in statements if s.kind == ROOT_CAUSE], vectors, statements)
     stage("map")
     analysis = Analysis(
         run=0,
         created_at="",
-        settings={**settings.__dict__, "timings": timings, "cuts": cuts},
+        settings={**settings.__dict__, "timings": timings, "cuts": cuts, "map_axes": axes},
         statements=statements,
         themes=clusters[ROOT_CAUSE],
         families=clusters[ACTION],
@@ -117,34 +137,61 @@ def analyze(
         f"analyze: run {run}: {len(analysis.themes)} themes, {len(analysis.families)} action "
         f"families, {len(analysis.why_clusters)} why-step clusters; timings {timings}"
     )
-    return Analysis(**{**analysis.__dict__, "run": run})
+    analysis = Analysis(**{**analysis.__dict__, "run": run})
+    if memo is not None:
+        memo.analysis = analysis
+    return analysis
 
 
-def collect_statements(coes: Sequence[COE]) -> list[Statement]:
+def _embedder(settings: Settings, memo: Memo | None):
+    """The embedder the settings name; a memo keeps a model loaded across runs."""
+    embedder = make_embedder(settings.embedder, model=settings.model, device=settings.device)
+    if memo is None or not getattr(embedder, "cache_key", None):
+        return embedder  # TF-IDF is fitted on each run's corpus: nothing to keep
+    key = (settings.embedder, settings.model, settings.device)
+    return memo.embedders.setdefault(key, embedder)
+
+
+def collect_statements(coes: Sequence[COE], memo: Memo | None = None) -> list[Statement]:
     """Every root cause, why-step and action of every COE, masked for embedding.
 
-    Masking uses the services and teams the corpus names (see :mod:`analytics.masking`).
+    Masking uses the services and teams the corpus names (see :mod:`analytics.masking`). With a
+    memo, an unchanged COE's statements are reused while the corpus names the same entities.
     """
-    pattern = entity_pattern({n for c in coes for n in (*c.services, c.team or "")})
+    names = frozenset(n for c in coes for n in (*c.services, c.team or ""))
+    pattern = entity_pattern(names)
     masked: dict[str, str] = {}  # the same sentence recurs across COEs: mask it once
+    known = {} if memo is None or memo.names != names else memo.statements
+    out: list[Statement] = []
+    reused: dict[str, tuple[COE, list[Statement]]] = {}
+    for coe in coes:
+        hit = known.get(coe.id)
+        if hit is None or hit[0] is not coe:
+            hit = (coe, coe_statements(coe, pattern, masked))
+        reused[coe.id] = hit
+        out.extend(hit[1])
+    if memo is not None:
+        memo.names, memo.statements = names, reused
+    return out
 
-    def statement(sid: str, coe: COE, kind: str, ref: str, text: str) -> Statement:
+
+def coe_statements(coe: COE, pattern, masked: dict[str, str]) -> list[Statement]:
+    """One COE's root causes, why-steps and actions; ``masked`` memoises :func:`mask`."""
+
+    def statement(sid: str, kind: str, ref: str, text: str) -> Statement:
         if text not in masked:
             masked[text] = mask(text, pattern)
         return Statement(sid, coe.id, kind, ref, text, masked[text])
 
-    out: list[Statement] = []
-    for coe in coes:
-        for i, text in enumerate(coe.root_causes):
-            out.append(statement(f"{coe.id}#rc{i}", coe, ROOT_CAUSE, str(i), text))
-        for why in coe.whys:
-            out.append(
-                statement(
-                    f"{coe.id}#why{why.id}", coe, WHY, why.id, why.answer or why.question or ""
-                )
-            )
-        for i, action in enumerate(coe.actions):
-            out.append(statement(f"{coe.id}#act{i}", coe, ACTION, str(i), action.title))
+    out = [
+        statement(f"{coe.id}#rc{i}", ROOT_CAUSE, str(i), t) for i, t in enumerate(coe.root_causes)
+    ]
+    out += [
+        statement(f"{coe.id}#why{w.id}", WHY, w.id, w.answer or w.question or "") for w in coe.whys
+    ]
+    out += [
+        statement(f"{coe.id}#act{i}", ACTION, str(i), a.title) for i, a in enumerate(coe.actions)
+    ]
     return [s for s in out if s.masked]
 
 
@@ -162,18 +209,29 @@ def causal_profiles(
     before embedding, so service names, hosts and numbers add nothing to the profile. Returns
     one row per root-cause statement, in the order of ``statements``.
     """
-    leaves = {coe.id: {f"{coe.id}#why{w.id}" for w in leaf_whys(coe.whys)} for coe in coes}
-    rows_of: dict[str, list[int]] = {}
+    leaves = {f"{coe.id}#why{w.id}" for coe in coes for w in leaf_whys(coe.whys)}
+    coe_index: dict[str, int] = {}
+    leaf_rows, leaf_coe = [], []
     for i, s in enumerate(statements):
-        if s.kind == WHY and s.id in leaves.get(s.coe, ()):
-            rows_of.setdefault(s.coe, []).append(i)
+        if s.kind == WHY and s.id in leaves:
+            leaf_rows.append(i)
+            leaf_coe.append(coe_index.setdefault(s.coe, len(coe_index)))
+    sums = np.zeros((len(coe_index), vectors.shape[1]), np.float32)
+    np.add.at(sums, leaf_coe, vectors[leaf_rows])
+    leaf_mean = sums / np.maximum(np.bincount(leaf_coe, minlength=len(coe_index)), 1)[:, None]
     # Only the root causes' rows: a copy of every vector was a gigabyte at 100,000 COEs.
     root_rows = [i for i, s in enumerate(statements) if s.kind == ROOT_CAUSE]
     out = vectors[root_rows]
-    for j, i in enumerate(root_rows):
-        if rows_of.get(statements[i].coe):
-            mixed = vectors[i] + vectors[rows_of[statements[i].coe]].mean(axis=0)
-            out[j] = mixed / (np.linalg.norm(mixed) or 1)
+    mixed = [
+        (j, coe_index[statements[i].coe])
+        for j, i in enumerate(root_rows)
+        if statements[i].coe in coe_index
+    ]
+    if mixed:
+        rows, owners = (list(x) for x in zip(*mixed, strict=True))
+        block = out[rows] + leaf_mean[owners]
+        norms = np.linalg.norm(block, axis=1, keepdims=True)
+        out[rows] = block / np.where(norms == 0, 1, norms)
     return out
 
 
@@ -218,14 +276,20 @@ def cluster_statements(
 MAX_NEW_SHARE = 0.1
 
 
-def reusable_run(conn: sqlite3.Connection, settings: Settings, statements: Sequence[Statement]):
+def reusable_run(
+    conn: sqlite3.Connection,
+    settings: Settings,
+    statements: Sequence[Statement],
+    memo: Memo | None = None,
+):
     """The latest run, when this one may extend its clusters instead of re-clustering.
 
     That is when it was made with the same embedder, model, clusterer and seed, recorded its
     cuts, every statement it clustered is still here with the same masked text (no COE was
     changed or removed), and the new statements are at most ``MAX_NEW_SHARE`` of the total.
     """
-    previous = load_analysis(conn)
+    kept = memo.analysis if memo is not None else None
+    previous = kept if kept is not None and kept.run == latest_run(conn) else load_analysis(conn)
     if previous is None or not all(
         previous.settings.get("cuts", {}).get(k) for k in (ROOT_CAUSE, ACTION, WHY)
     ):
@@ -298,6 +362,26 @@ def extend_clusters(
     return tuple(grown), members
 
 
+def with_clusters(
+    statements: Sequence[Statement], assigned: dict[str, str], previous: Analysis | None
+) -> tuple[Statement, ...]:
+    """The statements with their clusters; an extended run reuses the unchanged ones' objects."""
+    old = previous.statement_by_id if previous is not None else {}
+    out = []
+    for s in statements:
+        cluster = assigned.get(s.id)
+        kept = old.get(s.id)
+        if (
+            kept is None
+            or kept.cluster != cluster
+            or kept.masked != s.masked
+            or kept.text != s.text
+        ):
+            kept = Statement(s.id, s.coe, s.kind, s.ref, s.text, s.masked, cluster)
+        out.append(kept)
+    return tuple(out)
+
+
 def coe_themes(statements: Sequence[Statement]) -> dict[str, str | None]:
     """Each COE's theme: the one most of its root causes fall in (first one on a tie)."""
     votes: dict[str, Counter] = {}
@@ -309,16 +393,38 @@ def coe_themes(statements: Sequence[Statement]) -> dict[str, str | None]:
     return {coe: (c.most_common(1)[0][0] if c else None) for coe, c in votes.items()}
 
 
-def map_2d(points: Sequence[Statement], vectors: np.ndarray, statements: Sequence[Statement]):
-    """A 2-D map of root-cause embeddings (PCA: deterministic and linear-time)."""
+def map_2d(
+    points: Sequence[Statement],
+    vectors: np.ndarray,
+    statements: Sequence[Statement],
+    previous: Analysis | None = None,
+):
+    """A 2-D map of root-cause embeddings (PCA: deterministic and linear-time), and its axes.
+
+    When ``previous`` is the run being extended and recorded its axes, its points stay where
+    they were and only the new ones are placed on the same axes: the map does not move when a
+    few COEs arrive, and an extended run skips the fit.
+    """
     from sklearn.decomposition import PCA
 
     if len(points) < 3:
-        return {}
+        return {}, None
     index = {s.id: i for i, s in enumerate(statements)}
-    block = vectors[[index[s.id] for s in points]]
-    # Randomised SVD: the exact solvers took seconds at 10,000 root causes for two components.
-    xy = PCA(n_components=2, svd_solver="randomized", random_state=0).fit_transform(block)
-    return {
-        s.id: (round(float(x), 4), round(float(y), 4)) for s, (x, y) in zip(points, xy, strict=True)
+    axes = previous.settings.get("map_axes") if previous is not None else None
+    kept = previous.coords if axes else {}
+    todo = [s for s in points if s.id not in kept]
+    block = vectors[[index[s.id] for s in todo]]
+    if axes:
+        xy = (block - np.asarray(axes["mean"])) @ np.asarray(axes["components"]).T
+    else:
+        # Randomised SVD: the exact solvers took seconds at 10,000 root causes for two components.
+        pca = PCA(n_components=2, svd_solver="randomized", random_state=0).fit(block)
+        xy = pca.transform(block)
+        axes = {
+            "mean": pca.mean_.round(6).tolist(),
+            "components": pca.components_.round(6).tolist(),
+        }
+    placed = {
+        s.id: (round(float(x), 4), round(float(y), 4)) for s, (x, y) in zip(todo, xy, strict=True)
     }
+    return {s.id: kept.get(s.id) or placed[s.id] for s in points}, axes

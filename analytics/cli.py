@@ -159,19 +159,40 @@ def _analysis(conn):
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bars (default: on a terminal)."
 )
-def analyze(store_path, embedder, model, device, clusterer, seed, full, progress) -> None:
+@click.option(
+    "--keep-warm",
+    is_flag=True,
+    envvar="COE_KEEP_WARM",
+    help="Run in a background worker that keeps the model and this run in memory for 15 "
+    "minutes, so the next run after a few new COEs takes seconds. A running worker is used "
+    "either way; `coe worker --stop` stops it.",
+)
+def analyze(store_path, embedder, model, device, clusterer, seed, full, progress, keep_warm):
     """Embed, cluster and label root causes, why-steps and actions."""
+    from analytics import worker
+
+    path = store_path or default_store_path()
+    _open(path).close()  # a bad store fails here, with its message, not in the worker
+    settings = dict(
+        embedder=embedder, model=model, device=device, clusterer=clusterer, seed=seed, full=full
+    )
+    show = sys.stderr.isatty() if progress is None else progress
+    code = worker.run(path, settings, progress=show, start=keep_warm)
+    if code is not None:
+        sys.exit(code)
+    if keep_warm:
+        click.echo("analyze: no warm worker could serve this run; running it here", err=True)
+    _analyze_here(path, settings, show)
+
+
+def _analyze_here(path: Path, settings: dict, progress: bool) -> None:
     from analytics.analyze import Settings
     from analytics.analyze import analyze as run_analyze
     from analytics.model_registry import ModelNotFoundError
 
-    conn = _open(store_path)
-    settings = Settings(
-        embedder=embedder, model=model, device=device, clusterer=clusterer, seed=seed, full=full
-    )
-    show = sys.stderr.isatty() if progress is None else progress
+    conn = _open(path)
     try:
-        run_analyze(conn, settings, progress=show)
+        run_analyze(conn, Settings(**settings), progress=progress)
     except ModelNotFoundError as exc:
         raise click.ClickException(f"{exc} (or use --embedder tfidf)") from exc
 
@@ -521,3 +542,25 @@ def similar(store_path, file, text, coe_id, k, service, team, since, until, fmt)
         click.echo("")
     if not found:
         click.echo("no precedents found", err=True)
+
+
+@main.command()
+@store_option
+@click.option("--stop", is_flag=True, help="Stop the store's worker.")
+@click.option("--idle", type=float, default=None, help="Seconds without a request before it exits.")
+def worker(store_path, stop, idle) -> None:
+    """The store's analysis worker (started by `coe analyze --keep-warm`)."""
+    from analytics import worker as warm
+
+    path = store_path or default_store_path()
+    if stop:
+        if not warm.stop(path):
+            click.echo("no worker is running for this store", err=True)
+        return
+    if not warm.available():
+        raise click.ClickException("the worker needs Unix sockets, which this system lacks")
+    warm.serve(path, idle if idle is not None else warm.IDLE_SECONDS)
+
+
+if __name__ == "__main__":
+    main()

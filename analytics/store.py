@@ -177,10 +177,29 @@ def put_document(
     )
 
 
-def load_coes(conn: sqlite3.Connection) -> list[COE]:
-    """Every stored record, ordered by date then id (undated last)."""
-    rows = conn.execute("SELECT record FROM coes ORDER BY date IS NULL, date, id").fetchall()
-    return [COE.from_dict(json.loads(r[0])) for r in rows]
+def load_coes(conn: sqlite3.Connection, cache: dict | None = None) -> list[COE]:
+    """Every stored record, ordered by date then id (undated last).
+
+    ``cache`` (a long-lived process's dict, ``(id, document sha256) -> COE``) spares decoding
+    the records that have not changed since the last call; it is updated in place.
+    """
+    order = "ORDER BY date IS NULL, date, id"
+    if cache is None:
+        rows = conn.execute(f"SELECT record FROM coes {order}").fetchall()
+        return [COE.from_dict(json.loads(r[0])) for r in rows]
+    keys = conn.execute(f"SELECT id, sha256 FROM coes {order}").fetchall()
+    missing = [k for k in keys if k not in cache]
+    for start in range(0, len(missing), 900):
+        ids = [i for i, _ in missing[start : start + 900]]
+        marks = ",".join("?" * len(ids))
+        for coe_id, sha, record in conn.execute(
+            f"SELECT id, sha256, record FROM coes WHERE id IN ({marks})", ids
+        ):
+            cache[(coe_id, sha)] = COE.from_dict(json.loads(record))
+    current = {k: cache[k] for k in keys}
+    cache.clear()
+    cache.update(current)
+    return list(current.values())
 
 
 def load_coe(conn: sqlite3.Connection, coe_id: str) -> COE | None:

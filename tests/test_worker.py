@@ -1,0 +1,135 @@
+"""The warm path: a memo carried between runs, and the worker that keeps it (`--keep-warm`)."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from analytics import worker
+from analytics.analyze import Memo, Settings, analyze
+from analytics.ingest import ingest
+from analytics.sample import generate_corpus
+from analytics.store import open_store
+
+TFIDF = Settings(embedder="tfidf")
+
+
+def _result(analysis):
+    """What a run decided, without its run number, date and timings."""
+    settings = {k: v for k, v in analysis.settings.items() if k != "timings"}
+    return (
+        settings,
+        analysis.statements,
+        analysis.themes,
+        analysis.families,
+        analysis.why_clusters,
+        analysis.coe_theme,
+        analysis.coords,
+    )
+
+
+def test_a_run_with_a_memo_is_the_run_without_one(tmp_path):
+    root = tmp_path / "c"
+    generate_corpus(110, 5, root)
+    docs = sorted((root / "corpus").iterdir())
+    with_memo, without = open_store(tmp_path / "a.db"), open_store(tmp_path / "b.db")
+    memo = Memo()
+
+    def step(paths):
+        for conn in (with_memo, without):
+            ingest(conn, paths, progress=False)
+        kept = analyze(with_memo, TFIDF, log=lambda _: None, memo=memo)
+        fresh = analyze(without, TFIDF, log=lambda _: None)
+        assert _result(kept) == _result(fresh)
+        return kept
+
+    first = step(docs[:100])
+    assert len(memo.coes) == 100 and memo.analysis is first
+    second = step(docs[100:105])  # extends the first run's clusters
+    assert second.settings["cuts"] == first.settings["cuts"]
+    # An extended run leaves the map where it was and places only the new points.
+    assert {k: second.coords[k] for k in first.coords} == first.coords
+    assert set(second.coords) > set(first.coords)
+    # A changed COE names as its service a word other COEs use: their masks must be redone.
+    text = docs[0].read_text(encoding="utf-8")
+    other = next(s for s in second.statements if s.kind == "why" and s.coe not in text)
+    word = max(re.findall(r"[a-z]{6,}", other.masked), key=len)
+    edited = re.sub(r"(?m)^\*\*Services:\*\* (.*)$", rf"**Services:** \1, {word}", text)
+    assert edited != text
+    docs[0].write_text(edited, "utf-8")
+    third = step([docs[0]])
+    assert word in memo.names
+    assert word not in third.statement_by_id[other.id].masked
+    step(docs[105:])
+
+
+def test_relay_copies_the_log_and_returns_the_exit_code():
+    ours, theirs = socket.socketpair()
+    theirs.sendall(b"analyze: 3 COEs\n" + worker.END + b"0")
+    theirs.close()
+    out = io.BytesIO()
+    assert worker._relay(ours, out) == 0
+    assert out.getvalue() == b"analyze: 3 COEs\n"
+
+
+def test_relay_says_none_when_the_worker_stops_mid_run():
+    ours, theirs = socket.socketpair()
+    theirs.sendall(b"analyze: 3 COEs\n")
+    theirs.close()
+    assert worker._relay(ours, io.BytesIO()) is None
+
+
+@pytest.fixture
+def runtime_dir(monkeypatch):
+    # Unix socket paths are short (~100 bytes): pytest's tmp_path can be too long.
+    path = tempfile.mkdtemp(prefix="cg")
+    monkeypatch.setenv("XDG_RUNTIME_DIR", path)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.mark.skipif(not worker.available(), reason="needs Unix sockets")
+def test_keep_warm_serves_runs_from_one_worker_until_stopped(tmp_path, runtime_dir):
+    root = tmp_path / "c"
+    generate_corpus(40, 2, root)
+    store = tmp_path / "s.db"
+    conn = open_store(store)
+    ingest(conn, [root / "corpus"], progress=False)
+    conn.close()
+    coe = [sys.executable, "-m", "analytics.cli"]
+    env = {**os.environ, "XDG_RUNTIME_DIR": runtime_dir}
+
+    def run(*args):
+        return subprocess.run(
+            [*coe, *args, "--store", str(store)], capture_output=True, text=True, env=env
+        )
+
+    try:
+        first = run("analyze", "--embedder", "tfidf", "--keep-warm")
+        assert first.returncode == 0, first.stderr
+        pid = re.search(r"in the warm worker \(pid (\d+)\)", first.stderr).group(1)
+        second = run("analyze", "--embedder", "tfidf")  # no flag: the running worker serves it
+        assert second.returncode == 0, second.stderr
+        assert f"(pid {pid})" in second.stderr
+        assert "run 2:" in second.stderr
+        failed = run("analyze", "--model", str(tmp_path / "no-such-model"))
+        assert failed.returncode == 1
+        assert "Error:" in failed.stderr and "no-such-model" in failed.stderr
+        third = run("analyze", "--embedder", "tfidf")  # the worker outlived the failed run
+        assert f"(pid {pid})" in third.stderr and "run 3:" in third.stderr
+    finally:
+        stopped = run("worker", "--stop")
+    assert "stopped" in stopped.stderr
+    alone = run("analyze", "--embedder", "tfidf")
+    assert alone.returncode == 0 and "warm worker" not in alone.stderr
+    assert "run 4:" in alone.stderr
+    assert not list(Path(runtime_dir).glob("*/*.sock"))
