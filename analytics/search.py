@@ -13,15 +13,16 @@ signals, fused into one score:
 * **bm25** - Okapi BM25 of the masked draft text against the masked precedent text.
 
 Fusion is a weighted sum of per-query standard scores (each signal counts by how far a COE stands
-out from the corpus, whatever the signal's raw range). :data:`WEIGHTS` come from a grid search
-on data the benchmark does not score: two generated corpora (seeds 1 and 2, 1,000 COEs and 100
-drafts each) and the real DFDS postmortems (every recurring incident must keep a sibling in its
-top 5), maximising the mean of their MRRs. The whole document carries most of the signal (alone
-it ranks every DFDS sibling first); statement matching, at a third of its weight, lifts drafts
-whose why-chain matches a precedent better than their wording does. BM25 and the root-cause
-signal added nothing on top of those two, so they count 0 in the fusion; BM25 still picks a large
-corpus's shortlist with the document (``benchmarks/bench_search.py`` prints each signal alone
-beside the fusion).
+out from the corpus, whatever the signal's raw range). :data:`WEIGHTS` come from
+``benchmarks/tune_search.py``: a grid search on data the benchmark does not score (two generated
+corpora, seeds 1 and 2, 1,000 COEs and 100 drafts each, and the real DFDS postmortems, where every
+recurring incident must keep a sibling in its top 5), maximising the mean of recall@5 + MRR over
+the three. The whole document carries most of the signal (alone it ranks every DFDS sibling
+first); statement matching, at a quarter of its weight, lifts drafts whose why-chain matches a
+precedent better than their wording does. More statement weight, or BM25, fits the generated
+corpora a little better and ranks the real siblings lower, so they count 0 in the fusion; BM25
+still picks a large corpus's shortlist with the document (``benchmarks/bench_search.py`` prints
+each signal alone beside the fusion).
 
 Per query the cost is embedding the draft, then one matrix-vector product for documents, a sparse
 column product for BM25, and one matrix product of the statement rows (float32, L2-normalised,
@@ -74,10 +75,10 @@ class Weights:
     root cause.
     """
 
-    statements: float = 0.5
+    statements: float = 0.25
     best_pair: float = 0.0
     root_cause: float = 0.0
-    document: float = 1.5
+    document: float = 1.0
     bm25: float = 0.0
     theme: float = 0.0
     fusion: str = "z"

@@ -73,26 +73,59 @@ def analysed_store(name: str, paths: list[Path]):
     return conn
 
 
-def corpus_1k() -> tuple[Path, dict]:
+def corpus_1k(seed: int = 0) -> tuple[Path, dict]:
     from analytics.sample import generate_corpus
 
-    corpus = OUT / "search-corpus-1000-s0"
+    corpus = OUT / f"search-corpus-1000-s{seed}"
     if not (corpus / "labels.json").exists():
-        generate_corpus(1000, 0, corpus, n_drafts=100)
+        generate_corpus(1000, seed, corpus, n_drafts=100)
     return corpus, json.loads((corpus / "labels.json").read_text())
 
 
-def part_quality() -> dict:
+def labelled_index(seed: int = 0):
+    """The index of the analysed 1,000-COE corpus of ``seed``, its drafts and its themes."""
     from analytics.analysis import load_analysis
-    from analytics.search import BASELINES, WEIGHTS, build_index
-    from analytics.search_quality import evaluate_search, load_drafts
+    from analytics.search import build_index
+    from analytics.search_quality import load_drafts
 
-    corpus, labels = corpus_1k()
+    corpus, labels = corpus_1k(seed)
     documents = sorted(corpus / e["file"] for e in labels["coes"].values())
-    conn = analysed_store("search-1000-s0", documents)
+    conn = analysed_store(f"search-1000-s{seed}", documents)
     index = build_index(conn, load_analysis(conn))
-    drafts = load_drafts(labels, corpus)
     truth = {c: e["theme"] for c, e in labels["coes"].items()}
+    return index, load_drafts(labels, corpus), truth
+
+
+def dfds_siblings(index, conn, weights) -> tuple[int, int, float]:
+    """DFDS recurring incidents with a sibling in their top 5: (found, of how many, MRR@5)."""
+    from analytics.store import load_coe
+
+    hits, reciprocal = 0, 0.0
+    for group in DFDS_GROUPS:
+        for coe_id in group:
+            draft = load_coe(conn, coe_id)
+            top = [p.coe_id for p in index.search(draft, 5, weights=weights)] if draft else []
+            rank = [r for r, p in enumerate(top, 1) if p in group]
+            hits += bool(rank)
+            reciprocal += 1 / rank[0] if rank else 0
+    n = sum(map(len, DFDS_GROUPS))
+    return hits, n, reciprocal / n
+
+
+def dfds_index():
+    from analytics.analysis import load_analysis
+    from analytics.search import build_index
+
+    paths = sorted(p for p in DFDS.glob("*.md") if "template" not in p.name.lower())
+    conn = analysed_store("search-dfds", paths)
+    return build_index(conn, load_analysis(conn)), conn
+
+
+def part_quality() -> dict:
+    from analytics.search import BASELINES, WEIGHTS
+    from analytics.search_quality import evaluate_search
+
+    index, drafts, truth = labelled_index(0)
     rows = {"fused": evaluate_search(index, drafts, truth, weights=WEIGHTS)}
     for name, weights in BASELINES.items():
         rows[f"{name} alone"] = evaluate_search(index, drafts, truth, weights=weights)
@@ -116,26 +149,13 @@ def part_quality() -> dict:
 
 
 def part_dfds() -> dict:
-    from analytics.analysis import load_analysis
-    from analytics.search import build_index
+    from analytics.search import BASELINES, WEIGHTS
     from analytics.store import load_coe
 
-    paths = sorted(p for p in DFDS.glob("*.md") if "template" not in p.name.lower())
-    conn = analysed_store("search-dfds", paths)
-    index = build_index(conn, load_analysis(conn))
-    from analytics.search import BASELINES, WEIGHTS
-
+    index, conn = dfds_index()
     for name, weights in {"fused": WEIGHTS, **BASELINES}.items():
-        hits, reciprocal = 0, 0.0
-        for group in DFDS_GROUPS:
-            for coe_id in group:
-                draft = load_coe(conn, coe_id)
-                top = [p.coe_id for p in index.search(draft, 5, weights=weights)] if draft else []
-                rank = [r for r, p in enumerate(top, 1) if p in group]
-                hits += bool(rank)
-                reciprocal += 1 / rank[0] if rank else 0
-        n = sum(map(len, DFDS_GROUPS))
-        print(f"dfds {name:<18} sibling in top 5: {hits}/{n}   MRR@5 {reciprocal / n:.3f}")
+        hits, n, mrr = dfds_siblings(index, conn, weights)
+        print(f"dfds {name:<18} sibling in top 5: {hits}/{n}   MRR@5 {mrr:.3f}")
     found, total, whole_groups, lines = 0, 0, 0, []
     for group in DFDS_GROUPS:
         group_ok = True
