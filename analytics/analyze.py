@@ -18,7 +18,6 @@ from analytics.analysis import (
     Analysis,
     Cluster,
     Statement,
-    latest_run,
     load_analysis,
     save_analysis,
 )
@@ -88,6 +87,8 @@ def analyze(
     stage("lint")
     log(f"analyze: {len(coes)} COEs, {len(statements)} statements, {n_linted} linted")
     embedder = _embedder(settings, memo)
+    # The vector space: the model actually used (its setting may have come from $COE_MODEL).
+    space = getattr(embedder, "cache_key", None) or settings.embedder
     vectors, n_new = embed_texts(embedder, [s.masked for s in statements], conn, progress=progress)
     stage("embed")
     log(f"analyze: embedded {n_new} new texts ({timings['embed']:.1f}s)")
@@ -95,7 +96,7 @@ def analyze(
     assigned: dict[str, str] = {}
     cuts: dict[str, float | None] = {}
     root_profiles = causal_profiles(coes, statements, vectors)
-    previous = None if settings.full else reusable_run(conn, settings, statements, memo)
+    previous = None if settings.full else reusable_run(conn, settings, space, statements, memo)
     for kind, prefix in ((ROOT_CAUSE, "T"), (ACTION, "A"), (WHY, "W")):
         rows = [i for i, s in enumerate(statements) if s.kind == kind]
         block = root_profiles if kind == ROOT_CAUSE else vectors[rows]
@@ -115,14 +116,25 @@ def analyze(
             f"analyze: new statements joined the clusters of run {previous.run} (--full re-clusters)"
         )
     statements = with_clusters(statements, assigned, previous)
+    # TF-IDF is refitted on every run: its axes do not carry over to the next one.
+    fixed_space = getattr(embedder, "cache_key", None) is not None
     coords, axes = map_2d(
-        [s for s in statements if s.kind == ROOT_CAUSE], vectors, statements, previous
+        [s for s in statements if s.kind == ROOT_CAUSE],
+        vectors,
+        statements,
+        previous if fixed_space else None,
     )
     stage("map")
     analysis = Analysis(
         run=0,
         created_at="",
-        settings={**settings.__dict__, "timings": timings, "cuts": cuts, "map_axes": axes},
+        settings={
+            **settings.__dict__,
+            "space": space,
+            "timings": timings,
+            "cuts": cuts,
+            "map_axes": axes,
+        },
         statements=statements,
         themes=clusters[ROOT_CAUSE],
         families=clusters[ACTION],
@@ -137,7 +149,8 @@ def analyze(
         f"analyze: run {run}: {len(analysis.themes)} themes, {len(analysis.families)} action "
         f"families, {len(analysis.why_clusters)} why-step clusters; timings {timings}"
     )
-    analysis = Analysis(**{**analysis.__dict__, "run": run})
+    created_at = conn.execute("SELECT created_at FROM analyses WHERE run = ?", (run,)).fetchone()[0]
+    analysis = Analysis(**{**analysis.__dict__, "run": run, "created_at": created_at})
     if memo is not None:
         memo.analysis = analysis
     return analysis
@@ -279,6 +292,7 @@ MAX_NEW_SHARE = 0.1
 def reusable_run(
     conn: sqlite3.Connection,
     settings: Settings,
+    space: str,
     statements: Sequence[Statement],
     memo: Memo | None = None,
 ):
@@ -289,12 +303,18 @@ def reusable_run(
     changed or removed), and the new statements are at most ``MAX_NEW_SHARE`` of the total.
     """
     kept = memo.analysis if memo is not None else None
-    previous = kept if kept is not None and kept.run == latest_run(conn) else load_analysis(conn)
-    if previous is None or not all(
-        previous.settings.get("cuts", {}).get(k) for k in (ROOT_CAUSE, ACTION, WHY)
+    latest = conn.execute(
+        "SELECT run, created_at FROM analyses ORDER BY run DESC LIMIT 1"
+    ).fetchone()
+    fresh = kept is not None and (kept.run, kept.created_at) == tuple(latest or ())
+    previous = kept if fresh else load_analysis(conn)
+    if (
+        previous is None
+        or previous.settings.get("space") != space
+        or not all(previous.settings.get("cuts", {}).get(k) for k in (ROOT_CAUSE, ACTION, WHY))
     ):
         return None
-    keys = ("embedder", "model", "clusterer", "seed")
+    keys = ("embedder", "clusterer", "seed")
     if any(previous.settings.get(k) != getattr(settings, k) for k in keys):
         return None
     current = {s.id: s.masked for s in statements}
@@ -411,6 +431,8 @@ def map_2d(
         return {}, None
     index = {s.id: i for i, s in enumerate(statements)}
     axes = previous.settings.get("map_axes") if previous is not None else None
+    if axes and len(axes["mean"]) != vectors.shape[1]:
+        axes = None
     kept = previous.coords if axes else {}
     todo = [s for s in points if s.id not in kept]
     block = vectors[[index[s.id] for s in todo]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -170,9 +171,15 @@ def _analysis(conn):
 def analyze(store_path, embedder, model, device, clusterer, seed, full, progress, keep_warm):
     """Embed, cluster and label root causes, why-steps and actions."""
     from analytics import worker
+    from analytics.model_registry import model_setting
 
     path = store_path or default_store_path()
     _open(path).close()  # a bad store fails here, with its message, not in the worker
+    if embedder != "tfidf":
+        # Resolved here, so that a worker started elsewhere never decides them.
+        model = model_setting(model)
+        model = str(Path(model).resolve()) if Path(model).exists() else model
+        device = device or os.environ.get("COE_DEVICE")
     settings = dict(
         embedder=embedder, model=model, device=device, clusterer=clusterer, seed=seed, full=full
     )
@@ -547,7 +554,12 @@ def similar(store_path, file, text, coe_id, k, service, team, since, until, fmt)
 @main.command()
 @store_option
 @click.option("--stop", is_flag=True, help="Stop the store's worker.")
-@click.option("--idle", type=float, default=None, help="Seconds without a request before it exits.")
+@click.option(
+    "--idle",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds without a request before it exits (default 900).",
+)
 def worker(store_path, stop, idle) -> None:
     """The store's analysis worker (started by `coe analyze --keep-warm`)."""
     from analytics import worker as warm
@@ -559,7 +571,10 @@ def worker(store_path, stop, idle) -> None:
         return
     if not warm.available():
         raise click.ClickException("the worker needs Unix sockets, which this system lacks")
-    warm.serve(path, idle if idle is not None else warm.IDLE_SECONDS)
+    try:
+        warm.serve(path, idle if idle is not None else warm.IDLE_SECONDS)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 if __name__ == "__main__":

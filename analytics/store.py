@@ -187,15 +187,22 @@ def load_coes(conn: sqlite3.Connection, cache: dict | None = None) -> list[COE]:
     if cache is None:
         rows = conn.execute(f"SELECT record FROM coes {order}").fetchall()
         return [COE.from_dict(json.loads(r[0])) for r in rows]
-    keys = conn.execute(f"SELECT id, sha256 FROM coes {order}").fetchall()
-    missing = [k for k in keys if k not in cache]
-    for start in range(0, len(missing), 900):
-        ids = [i for i, _ in missing[start : start + 900]]
-        marks = ",".join("?" * len(ids))
-        for coe_id, sha, record in conn.execute(
-            f"SELECT id, sha256, record FROM coes WHERE id IN ({marks})", ids
-        ):
-            cache[(coe_id, sha)] = COE.from_dict(json.loads(record))
+    own = not conn.in_transaction  # both reads from one snapshot: an ingest may be running
+    if own:
+        conn.execute("BEGIN")
+    try:
+        keys = conn.execute(f"SELECT id, sha256 FROM coes {order}").fetchall()
+        missing = [k for k in keys if k not in cache]
+        for start in range(0, len(missing), 900):
+            ids = [i for i, _ in missing[start : start + 900]]
+            marks = ",".join("?" * len(ids))
+            for coe_id, sha, record in conn.execute(
+                f"SELECT id, sha256, record FROM coes WHERE id IN ({marks})", ids
+            ):
+                cache[(coe_id, sha)] = COE.from_dict(json.loads(record))
+    finally:
+        if own:
+            conn.execute("COMMIT")
     current = {k: cache[k] for k in keys}
     cache.clear()
     cache.update(current)

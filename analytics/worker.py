@@ -8,8 +8,11 @@ those COEs cost. The worker serves one run at a time over a Unix socket, streams
 and progress bars back to the command, and exits after ``IDLE_SECONDS`` without a request.
 ``coe analyze`` uses a running worker even without the flag; ``coe worker --stop`` stops it.
 
-The socket's name includes the store's path, the Python executable and the package's source
-stamp, so a worker never serves another store or an older version of this code.
+The command sends settings it has resolved itself (model, device), so the worker's own
+environment never decides them. A worker started by another version of this code (another
+source stamp or Python) steps aside when asked to run, and the command starts a current one.
+Sockets live in a folder only this user can enter; one lock file per store, held for the
+worker's life, makes sure only one worker serves a store.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ import gc
 import hashlib
 import json
 import os
+import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -29,21 +34,40 @@ from pathlib import Path
 
 IDLE_SECONDS = 15 * 60
 STARTUP_SECONDS = 120
-END = b"\0"  # never in a log line: what follows it is the run's exit code
+BUSY_NOTICE_SECONDS = 3
+END = b"\0"  # never in a log line: what follows it is the run's exit code, or STALE
+STALE = b"stale"
 
 
 def available() -> bool:
+    try:
+        import fcntl  # noqa: F401
+    except ImportError:
+        return False
     return hasattr(socket, "AF_UNIX")
 
 
-def address(store: Path) -> Path:
-    """The socket of ``store``'s worker (short: Unix socket paths are limited to ~100 bytes)."""
+def address(store: Path) -> Path | None:
+    """The socket of ``store``'s worker; ``None`` when this user has no private folder for it."""
+    base = Path(os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir())
+    home = base / f"coegraph-{os.getuid()}"
+    try:
+        home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = os.lstat(home)
+    except OSError:
+        return None
+    # Anyone can create a folder in /tmp: use it only if it is ours and closed to others.
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        return None
+    name = hashlib.sha256(str(Path(store).resolve()).encode()).hexdigest()[:20]
+    return home / f"{name}.sock"  # short: Unix socket paths are limited to ~100 bytes
+
+
+def code_stamp() -> str:
+    """This code's version: the Python executable and every source file's modification time."""
     package = Path(__file__).resolve().parent
-    stamp = sorted((str(p), p.stat().st_mtime_ns) for p in package.rglob("*.py"))
-    key = json.dumps([str(Path(store).resolve()), sys.executable, stamp])
-    uid = os.getuid() if hasattr(os, "getuid") else 0
-    base = Path(os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()) / f"coegraph-{uid}"
-    return base / f"{hashlib.sha256(key.encode()).hexdigest()[:20]}.sock"
+    files = sorted((str(p), p.stat().st_mtime_ns) for p in package.rglob("*.py"))
+    return hashlib.sha256(json.dumps([sys.executable, files]).encode()).hexdigest()[:20]
 
 
 def run(store: Path, settings: dict, *, progress: bool, start: bool) -> int | None:
@@ -52,26 +76,37 @@ def run(store: Path, settings: dict, *, progress: bool, start: bool) -> int | No
     ``None`` when no worker ran it: none is running and ``start`` is false, one could not be
     started, or it stopped mid-run (the store keeps no half-written run; run it here instead).
     """
-    if not available():
+    path = address(store) if available() else None
+    if path is None:
         return None
-    sock = _connect(address(store))
-    if sock is None and start:
-        sock = _start(store)
-    if sock is None:
-        return None
-    with sock:
-        sock.sendall(json.dumps({"settings": settings, "progress": progress}).encode() + b"\n")
-        return _relay(sock, sys.stderr.buffer)
+    request = json.dumps({"settings": settings, "progress": progress, "stamp": code_stamp()})
+    for _ in range(2):
+        sock = _connect(path)
+        if sock is None and start:
+            sock = _start(store, path)
+        if sock is None:
+            return None
+        try:
+            with sock:
+                sock.sendall(request.encode() + b"\n")
+                tail = _relay(sock, sys.stderr.buffer, path)
+        except OSError:
+            return None  # it closed as we arrived (idle timeout): run here
+        if tail != STALE:
+            return int(tail) if tail and tail.strip().isdigit() else None
+        _wait_unlocked(path)  # an older version's worker is leaving: start a current one
+        start = True
+    return None
 
 
 def stop(store: Path) -> bool:
-    """Stop ``store``'s worker; whether one was running."""
-    sock = _connect(address(store)) if available() else None
-    if sock is None:
+    """Stop ``store``'s worker, even in the middle of a run; whether one was running."""
+    path = address(store) if available() else None
+    pid = _holder(path) if path is not None else None
+    if pid is None:
         return False
-    with sock:
-        sock.sendall(b'{"stop": true}\n')
-        _relay(sock, sys.stderr.buffer)
+    os.kill(pid, signal.SIGTERM)
+    _wait_unlocked(path)
     return True
 
 
@@ -80,36 +115,48 @@ def serve(store: Path, idle_seconds: float = IDLE_SECONDS) -> None:
     from analytics.analyze import Memo
 
     path = address(store)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    listener = _listen(path)
-    if listener is None:
-        return  # another worker serves this store already
-    memo, identity = Memo(), None
-    listener.settimeout(idle_seconds)
-    try:
-        while True:
-            try:
-                client, _ = listener.accept()
-            except TimeoutError:
-                return
-            with client:
-                client.settimeout(None)
-                with client.makefile("rb") as reader:
-                    request = json.loads(reader.readline() or b"{}")
-                if request.get("stop"):
-                    client.sendall(b"coe worker: stopped\n" + END + b"0")
+    if path is None:
+        raise RuntimeError(
+            f"no private folder for the worker's socket under {tempfile.gettempdir()}"
+        )
+    lock = _lock(path)
+    if lock is None:
+        return  # another worker serves this store
+    with lock:
+        path.unlink(missing_ok=True)  # a dead worker's socket: the lock says none is alive
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(str(path))
+        listener.listen()
+        listener.settimeout(idle_seconds)
+        # `coe worker --stop` sends SIGTERM: leave through ``finally`` (a run in progress is
+        # rolled back by its transaction).
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        stamp, memo, identity = code_stamp(), Memo(), None
+        try:
+            while True:
+                try:
+                    client, _ = listener.accept()
+                except TimeoutError:
                     return
-                # A store replaced at the same path shares nothing with what the memo holds.
-                current = _identity(store)
-                if current != identity:
-                    memo, identity = Memo(), current
-                _serve_one(client, store, request, memo)
-            # What the memo holds lives on: keep the collector from walking it on every run.
-            gc.collect()
-            gc.freeze()
-    finally:
-        listener.close()
-        path.unlink(missing_ok=True)
+                with client:
+                    client.settimeout(None)
+                    request = _read_request(client)
+                    if request is None:
+                        continue
+                    if request.get("stamp") != stamp:
+                        client.sendall(END + STALE)
+                        return
+                    # A store replaced at the same path shares nothing with what the memo holds.
+                    current = _identity(store)
+                    if current != identity:
+                        memo, identity = Memo(), current
+                    _serve_one(client, store, request, memo)
+                # What the memo holds lives on: keep the collector from walking it every run.
+                gc.collect()
+                gc.freeze()
+        finally:
+            listener.close()
+            path.unlink(missing_ok=True)
 
 
 def _serve_one(client: socket.socket, store: Path, request: dict, memo) -> None:
@@ -126,9 +173,8 @@ def _serve_one(client: socket.socket, store: Path, request: dict, memo) -> None:
             print(f"analyze: in the warm worker (pid {os.getpid()})", file=sys.stderr)
             conn = open_store(store)
             try:
-                analyze(
-                    conn, Settings(**request["settings"]), progress=request["progress"], memo=memo
-                )
+                settings = Settings(**request["settings"])
+                analyze(conn, settings, progress=request.get("progress", False), memo=memo)
                 code = 0
             except ModelNotFoundError as exc:
                 print(f"Error: {exc} (or use --embedder tfidf)", file=sys.stderr)
@@ -141,22 +187,71 @@ def _serve_one(client: socket.socket, store: Path, request: dict, memo) -> None:
         pass  # the command went away (Ctrl-C): nothing to report to
 
 
+def _read_request(client: socket.socket) -> dict | None:
+    with client.makefile("rb") as reader:
+        line = reader.readline()
+    try:
+        request = json.loads(line)
+    except ValueError:
+        return None
+    return request if isinstance(request, dict) and "settings" in request else None
+
+
 def _identity(store: Path) -> tuple[int, int] | None:
     try:
-        st = os.stat(store)
+        info = os.stat(store)
     except OSError:
         return None
-    return st.st_dev, st.st_ino
+    return info.st_dev, info.st_ino
 
 
-def _listen(path: Path) -> socket.socket | None:
-    if _connect(path) is not None:
+def _lock(path: Path, wait: float = 2.0):
+    """The store's worker lock, with our pid in it; ``None`` if another worker holds it."""
+    import fcntl
+
+    handle = open(_open_private(path.with_suffix(".lock")), "r+", encoding="utf-8")  # noqa: SIM115
+    deadline = time.monotonic() + wait  # a command may be probing it for a moment
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                handle.close()
+                return None
+            time.sleep(0.05)
+    handle.truncate(0)
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+def _holder(path: Path) -> int | None:
+    """The pid of the worker holding ``path``'s lock, if one does."""
+    import fcntl
+
+    lock = path.with_suffix(".lock")
+    if not lock.exists():
         return None
-    path.unlink(missing_ok=True)  # a dead worker's socket
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(str(path))
-    listener.listen()
-    return listener
+    with open(lock, encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            text = handle.read().strip()
+            return int(text) if text.isdigit() else None
+        return None  # we got it: nobody holds it
+
+
+def _wait_unlocked(path: Path, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while _holder(path) is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def _open_private(path: Path) -> int:
+    """A file descriptor of ``path``, created readable by this user only, never via a link."""
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    return os.open(path, flags, 0o600)
 
 
 def _connect(path: Path) -> socket.socket | None:
@@ -169,31 +264,52 @@ def _connect(path: Path) -> socket.socket | None:
     return sock
 
 
-def _start(store: Path) -> socket.socket | None:
+def _start(store: Path, path: Path) -> socket.socket | None:
     """Start ``store``'s worker in the background and connect to it."""
-    path = address(store)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    with open(path.with_suffix(".log"), "ab") as log:
+    log = _open_private(path.with_suffix(".log"))
+    os.lseek(log, 0, os.SEEK_END)
+    try:
         process = subprocess.Popen(
-            [sys.executable, "-m", "analytics.cli", "worker", "--store", str(store)],
+            [
+                sys.executable,
+                "-m",
+                "analytics.cli",
+                "worker",
+                "--store",
+                str(Path(store).resolve()),
+            ],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,
             start_new_session=True,  # not stopped by the command's Ctrl-C
         )
+    finally:
+        os.close(log)
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline and process.poll() is None:
         sock = _connect(path)
         if sock is not None:
             return sock
         time.sleep(0.02)
-    return _connect(path)  # it exited: another worker may have won the race for the socket
+    return _connect(path)  # it exited: another worker may have won the race for the lock
 
 
-def _relay(sock: socket.socket, out) -> int | None:
-    """Copy the worker's output to ``out`` until its exit code; ``None`` if it never came."""
+def _relay(sock: socket.socket, out, path: Path) -> bytes | None:
+    """Copy the worker's output to ``out`` until its exit code (returned); ``None`` if none came."""
     tail = None
-    while chunk := sock.recv(1 << 16):
+    sock.settimeout(BUSY_NOTICE_SECONDS)
+    while True:
+        try:
+            chunk = sock.recv(1 << 16)
+        except TimeoutError:
+            pid = _holder(path)
+            out.write(f"analyze: waiting for the store's worker (pid {pid}): it is busy\n".encode())
+            out.flush()
+            sock.settimeout(None)
+            continue
+        sock.settimeout(None)
+        if not chunk:
+            return tail
         if tail is not None:
             tail += chunk
             continue
@@ -202,4 +318,3 @@ def _relay(sock: socket.socket, out) -> int | None:
         out.flush()
         if sep:
             tail = rest
-    return int(tail) if tail and tail.strip().isdigit() else None

@@ -142,3 +142,24 @@ def test_a_few_new_coes_join_the_existing_clusters(tmp_path):
     messages.clear()
     analyze(conn, Settings(embedder="tfidf", full=True), log=messages.append)
     assert not any("joined" in m for m in messages)
+
+
+def test_an_extended_map_keeps_its_points_and_places_new_ones_on_its_axes():
+    import numpy as np
+
+    from analytics.analysis import ROOT_CAUSE, Analysis, Statement
+    from analytics.analyze import map_2d
+
+    vectors = np.random.default_rng(0).standard_normal((6, 8)).astype(np.float32)
+    statements = [Statement(f"C{i}#rc0", f"C{i}", ROOT_CAUSE, "0", "t", "t") for i in range(6)]
+    coords, axes = map_2d(statements[:5], vectors, statements)
+    previous = Analysis(1, "", {"map_axes": axes}, (), (), (), (), coords=coords)
+    extended, kept_axes = map_2d(statements, vectors, statements, previous)
+    assert kept_axes == axes
+    assert {k: extended[k] for k in coords} == coords
+    expected = (vectors[5] - np.asarray(axes["mean"])) @ np.asarray(axes["components"]).T
+    assert extended["C5#rc0"] == pytest.approx(tuple(expected), abs=1e-3)
+    # Vectors of another size (another model) are mapped afresh.
+    wider = np.hstack([vectors, vectors])
+    fresh, new_axes = map_2d(statements, wider, statements, previous)
+    assert len(new_axes["mean"]) == 16 and fresh != extended
