@@ -7,6 +7,8 @@ Three parts, each printed as a table:
              same-theme precedent in the top 5) and MRR@5 of the fused ranking, side by side with
              BM25 alone, whole-document embedding alone and statement matching alone.
              Targets: fused recall@5 >= 0.9 and MRR >= 0.8, and above both BM25 and document.
+             ``--seed N`` (repeatable) scores other corpora: 1 and 2 tune the fusion weights
+             (``tune_search.py``), so only 0 and 3 and up are held out.
 ``dfds``     the real DFDS postmortems (/work/shared/corpora/dfds): does each recurring incident
              find its sibling(s) in its top 5 (searched by stored id, itself excluded)?
 ``scale``    100,000 COEs. Embedding 100k documents with the real model would take hours here,
@@ -121,15 +123,15 @@ def dfds_index():
     return build_index(conn, load_analysis(conn)), conn
 
 
-def part_quality() -> dict:
+def part_quality(seed: int = 0) -> dict:
     from analytics.search import BASELINES, WEIGHTS
     from analytics.search_quality import evaluate_search
 
-    index, drafts, truth = labelled_index(0)
+    index, drafts, truth = labelled_index(seed)
     rows = {"fused": evaluate_search(index, drafts, truth, weights=WEIGHTS)}
     for name, weights in BASELINES.items():
         rows[f"{name} alone"] = evaluate_search(index, drafts, truth, weights=weights)
-    print(f"\nprecedent search, 1,000 COEs (seed 0), {len(drafts)} drafts, all-MiniLM-L6-v2")
+    print(f"\nprecedent search, 1,000 COEs (seed {seed}), {len(drafts)} drafts, all-MiniLM-L6-v2")
     print(f"{'ranking':<22} {'recall@5':>9} {'MRR@5':>7} {'prec@5':>7}")
     for name, r in rows.items():
         print(f"{name:<22} {r['recall@5']:>9.3f} {r['mrr']:>7.3f} {r['precision@5']:>7.3f}")
@@ -305,10 +307,17 @@ def main() -> None:
     parser.add_argument("--part", action="append", choices=["quality", "dfds", "scale"])
     parser.add_argument("--n", type=int, default=100_000, help="COEs in the scale part")
     parser.add_argument("--rounds", type=int, default=2, help="latency rounds in the scale part")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        action="append",
+        help="corpus seed of the quality part, repeatable (default 0; 1 and 2 tune the weights)",
+    )
     args = parser.parse_args()
     parts = args.part or ["quality", "dfds", "scale"]
     if "quality" in parts:
-        part_quality()
+        for seed in args.seed or [0]:
+            part_quality(seed)
     if "dfds" in parts:
         part_dfds()
     if "scale" in parts:
