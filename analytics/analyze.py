@@ -89,6 +89,11 @@ def analyze(
     embedder = _embedder(settings, memo)
     # The vector space: the model actually used (its setting may have come from $COE_MODEL).
     space = getattr(embedder, "cache_key", None) or settings.embedder
+    previous = None if settings.full else reusable_run(conn, settings, space, statements, memo)
+    if previous is not None and unchanged(previous, statements):
+        # Another copy of the same run would only grow the store (tens of MB at 10,000 COEs).
+        log(f"analyze: nothing changed since run {previous.run}; kept it (--full re-clusters)")
+        return previous
     vectors, n_new = embed_texts(embedder, [s.masked for s in statements], conn, progress=progress)
     stage("embed")
     log(f"analyze: embedded {n_new} new texts ({timings['embed']:.1f}s)")
@@ -96,7 +101,6 @@ def analyze(
     assigned: dict[str, str] = {}
     cuts: dict[str, float | None] = {}
     root_profiles = causal_profiles(coes, statements, vectors)
-    previous = None if settings.full else reusable_run(conn, settings, space, statements, memo)
     for kind, prefix in ((ROOT_CAUSE, "T"), (ACTION, "A"), (WHY, "W")):
         rows = [i for i, s in enumerate(statements) if s.kind == kind]
         block = root_profiles if kind == ROOT_CAUSE else vectors[rows]
@@ -112,8 +116,10 @@ def analyze(
         assigned.update(members)
     stage("cluster")
     if previous is not None:
+        n_added = len(statements) - len(previous.statements)
         log(
-            f"analyze: new statements joined the clusters of run {previous.run} (--full re-clusters)"
+            f"analyze: {n_added} new statements joined the clusters of run {previous.run} "
+            "(--full re-clusters)"
         )
     statements = with_clusters(statements, assigned, previous)
     # TF-IDF is refitted on every run: its axes do not carry over to the next one.
@@ -322,6 +328,14 @@ def reusable_run(
         return None
     new = len(current) - len(previous.statements)
     return previous if new <= MAX_NEW_SHARE * max(len(current), 1) else None
+
+
+def unchanged(previous: Analysis, statements: Sequence[Statement]) -> bool:
+    """Whether ``previous`` (a reusable run) already holds exactly these statements."""
+    if len(previous.statements) != len(statements):
+        return False
+    text = {s.id: s.text for s in statements}
+    return all(text.get(s.id) == s.text for s in previous.statements)
 
 
 def extend_clusters(

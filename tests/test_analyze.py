@@ -45,7 +45,10 @@ def test_analysis_is_deterministic(tfidf_store):
     _, store = tfidf_store
     conn = open_store(store)
     first = load_analysis(conn)
-    second = analyze(conn, Settings(embedder="tfidf"), log=lambda _: None)
+    messages: list[str] = []
+    kept = analyze(conn, Settings(embedder="tfidf"), log=messages.append)
+    assert kept.run == first.run and any("nothing changed" in m for m in messages)
+    second = analyze(conn, Settings(embedder="tfidf", full=True), log=lambda _: None)
     assert second.run == first.run + 1
     assert second.coe_theme == first.coe_theme
     assert [t.label for t in second.themes] == [t.label for t in first.themes]
@@ -117,7 +120,7 @@ def test_real_model_themes_on_the_demo_sample(tmp_path):
     assert len(planted) == len(systemic)
     assert not one_offs or max(planted) < min(one_offs), (planted, one_offs)
     messages.clear()
-    analyze(conn, Settings(), log=messages.append)
+    analyze(conn, Settings(full=True), log=messages.append)  # re-clusters from the cache
     assert any("embedded 0 new texts" in m for m in messages), messages
 
 

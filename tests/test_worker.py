@@ -141,14 +141,18 @@ def test_keep_warm_serves_runs_from_one_worker_until_stopped(tmp_path, runtime_d
         first = run("analyze", "--embedder", "tfidf", "--keep-warm")
         assert first.returncode == 0, first.stderr
         pid = re.search(r"in the warm worker \(pid (\d+)\)", first.stderr).group(1)
-        second = run("analyze", "--embedder", "tfidf")  # no flag: the running worker serves it
+        second = run(
+            "analyze", "--embedder", "tfidf", "--full"
+        )  # no flag: the running worker serves it
         assert second.returncode == 0, second.stderr
         assert f"(pid {pid})" in second.stderr
         assert "run 2:" in second.stderr
         failed = run("analyze", "--model", str(tmp_path / "no-such-model"))
         assert failed.returncode == 1
         assert "Error:" in failed.stderr and "no-such-model" in failed.stderr
-        third = run("analyze", "--embedder", "tfidf")  # the worker outlived the failed run
+        third = run(
+            "analyze", "--embedder", "tfidf", "--full"
+        )  # the worker outlived the failed run
         assert f"(pid {pid})" in third.stderr and "run 3:" in third.stderr
         # A worker of another version of the code steps aside when asked to run.
         path = worker.address(store)
@@ -158,13 +162,13 @@ def test_keep_warm_serves_runs_from_one_worker_until_stopped(tmp_path, runtime_d
             assert worker._relay(other, io.BytesIO(), path) == worker.STALE
         worker._wait_unlocked(path)
         assert not path.exists()
-        fourth = run("analyze", "--embedder", "tfidf", "--keep-warm")  # starts a new one
+        fourth = run("analyze", "--embedder", "tfidf", "--keep-warm", "--full")  # starts a new one
         assert "in the warm worker" in fourth.stderr and f"(pid {pid})" not in fourth.stderr
         assert "run 4:" in fourth.stderr
     finally:
         stopped = run("worker", "--stop")
     assert stopped.returncode == 0 and "no worker" not in stopped.stderr
-    alone = run("analyze", "--embedder", "tfidf")
+    alone = run("analyze", "--embedder", "tfidf", "--full")
     assert alone.returncode == 0 and "warm worker" not in alone.stderr
     assert "run 5:" in alone.stderr
     assert not list(Path(runtime_dir).glob("*/*.sock"))
