@@ -105,13 +105,20 @@ class Analysis:
         )
 
 
+# Runs kept in the store: nothing reads an older run, and each is tens of MB at 10,000 COEs
+# (a warm worker makes frequent small runs cheap, and they would pile up).
+KEEP_RUNS = 5
+
+
 def save_analysis(conn: sqlite3.Connection, analysis: Analysis) -> int:
-    """Store a run; returns its run number."""
+    """Store a run, dropping those older than the last :data:`KEEP_RUNS`; returns its number."""
     cur = conn.execute(
         "INSERT INTO analyses(settings, result) VALUES (?, ?)",
         (json.dumps(analysis.settings), analysis.to_json()),
     )
-    return int(cur.lastrowid)
+    run = int(cur.lastrowid)
+    conn.execute("DELETE FROM analyses WHERE run <= ?", (run - KEEP_RUNS,))
+    return run
 
 
 def latest_run(conn: sqlite3.Connection) -> int | None:

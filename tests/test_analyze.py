@@ -54,6 +54,20 @@ def test_analysis_is_deterministic(tfidf_store):
     assert [t.label for t in second.themes] == [t.label for t in first.themes]
 
 
+def test_the_store_keeps_the_last_runs_only(tmp_path):
+    from analytics.analysis import KEEP_RUNS
+
+    root = tmp_path / "c"
+    generate_corpus(12, 2, root)
+    conn = open_store(tmp_path / "s.db")
+    ingest(conn, [root / "corpus"], progress=False)
+    for _ in range(KEEP_RUNS + 2):
+        last = analyze(conn, Settings(embedder="tfidf", full=True), log=lambda _: None)
+    runs = [r for (r,) in conn.execute("SELECT run FROM analyses ORDER BY run")]
+    assert runs == list(range(last.run - KEEP_RUNS + 1, last.run + 1))
+    assert load_analysis(conn).run == last.run
+
+
 def test_themes_command_json_lists_members(tfidf_store):
     _, store = tfidf_store
     result = CliRunner().invoke(main, ["themes", "--store", str(store), "--format", "json"])
