@@ -58,7 +58,9 @@ class SentenceTransformerEmbedder:
         from sentence_transformers import SentenceTransformer
 
         device = self.device or os.environ.get("COE_DEVICE") or None
-        self.model_ = SentenceTransformer(resolve_model(model_setting(self.model)), device=device)
+        path = resolve_model(model_setting(self.model))
+        with _no_weight_loading_bar():
+            self.model_ = SentenceTransformer(path, device=device)
         return self
 
     def transform(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
@@ -83,6 +85,23 @@ class SentenceTransformerEmbedder:
 # with two threads and 0.07-0.15 s with one (the drafts of benchmarks/bench_search.py). Large
 # batches (``coe analyze``) keep torch's default.
 FEW_TEXTS = 32
+
+
+@contextmanager
+def _no_weight_loading_bar() -> Iterator[None]:
+    """transformers draws a bar while it loads weights, even for a --no-progress run; from a
+    local folder they load in well under a second, so the bar is only noise in logs."""
+    from transformers.utils import logging as hf_logging
+
+    shown = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if shown:
+            hf_logging.enable_progress_bar()
+
+
 _threads_lock = threading.Lock()
 
 
