@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -51,14 +52,24 @@ class FileResult:
 REPOSITORY_FILES = frozenset(
     {"README", "LICENSE", "CONTRIBUTING", "CHANGELOG", "CODE_OF_CONDUCT", "SECURITY", "AUTHORS"}
 )
+# A blank template beside the write-ups ("PMyyyy-nnn - Postmortem template.md"): its prompts
+# ("Give a summary of what caused the incident") would cluster as if they were root causes.
+TEMPLATE_NAME = re.compile(r"(?:^|[\W_])template(?:$|[\W_])", re.I)
+
+
+def _own_file(name: str) -> bool:
+    """Whether a file found in a folder is the repository's or a template, not a write-up."""
+    stem = Path(name).stem
+    return stem.upper() in REPOSITORY_FILES or bool(TEMPLATE_NAME.search(stem))
 
 
 def iter_documents(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
     """Files named directly, and supported files under named folders, in sorted order.
 
-    Hidden files and folders (``.git``) and a repository's own files (README, LICENSE,
-    CONTRIBUTING, ...: :data:`REPOSITORY_FILES`) are skipped when walking a folder: a folder of
-    postmortems is usually a repository. A file named directly is always taken, whatever its
+    Hidden files and folders (``.git``), a repository's own files (README, LICENSE,
+    CONTRIBUTING, ...: :data:`REPOSITORY_FILES`) and blank templates (a name with the word
+    "template") are skipped when walking a folder: a folder of postmortems is usually a
+    repository, with a template to copy. A file named directly is always taken, whatever its
     name or suffix, so the parser can say what is wrong with it.
     """
     found: set[Path] = set()
@@ -71,7 +82,7 @@ def iter_documents(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
                     child.is_file()
                     and child.suffix.lower() in SUPPORTED_SUFFIXES
                     and not any(part.startswith(".") for part in rel)
-                    and child.stem.upper() not in REPOSITORY_FILES
+                    and not _own_file(child.name)
                 ):
                     found.add(_real_path(child, real_dirs))
         else:
