@@ -304,8 +304,8 @@ def reusable_run(
 ):
     """The latest run, when this one may extend its clusters instead of re-clustering.
 
-    That is when it was made with the same embedder, model, clusterer and seed, recorded its
-    cuts, every statement it clustered is still here with the same masked text (no COE was
+    That is when it was made in the same vector space with the same clusterer and seed, recorded
+    its cuts, every statement it clustered is still here with the same masked text (no COE was
     changed or removed), and the new statements are at most ``MAX_NEW_SHARE`` of the total.
     """
     kept = memo.analysis if memo is not None else None
@@ -314,11 +314,11 @@ def reusable_run(
     ).fetchone()
     fresh = kept is not None and (kept.run, kept.created_at) == tuple(latest or ())
     previous = kept if fresh else load_analysis(conn)
-    if (
-        previous is None
-        or previous.settings.get("space") != space
-        or not all(previous.settings.get("cuts", {}).get(k) for k in (ROOT_CAUSE, ACTION, WHY))
-    ):
+    # A kind's cut is None when the run had fewer than two distinct statements of it (real
+    # write-ups often have no why chain): it has no clusters, and new statements stay one-offs.
+    if previous is None or previous.settings.get("space") != space:
+        return None
+    if not all(k in previous.settings.get("cuts", {}) for k in (ROOT_CAUSE, ACTION, WHY)):
         return None
     keys = ("embedder", "clusterer", "seed")
     if any(previous.settings.get(k) != getattr(settings, k) for k in keys):

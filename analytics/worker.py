@@ -117,11 +117,12 @@ def serve(store: Path, idle_seconds: float = IDLE_SECONDS) -> None:
     path = address(store)
     if path is None:
         raise RuntimeError(
-            f"no private folder for the worker's socket under {tempfile.gettempdir()}"
+            "no private folder for the worker's socket: coegraph-<uid> under $XDG_RUNTIME_DIR "
+            f"or {tempfile.gettempdir()} must belong to you, with no access for others"
         )
     lock = _lock(path)
     if lock is None:
-        return  # another worker serves this store
+        raise RuntimeError(f"a worker already serves this store (pid {_holder(path)})")
     with lock:
         path.unlink(missing_ok=True)  # a dead worker's socket: the lock says none is alive
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -180,3 +180,34 @@ def test_an_extended_map_keeps_its_points_and_places_new_ones_on_its_axes():
     wider = np.hstack([vectors, vectors])
     fresh, new_axes = map_2d(statements, wider, statements, previous)
     assert len(new_axes["mean"]) == 16 and fresh != extended
+
+
+def test_write_ups_without_why_chains_are_extended_and_kept(tmp_path):
+    # Real postmortems often have no why chain: no why-step clusters, which must not force a
+    # full re-clustering (or a copy of the run) every time.
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    causes = [
+        "the certificate expired because renewal was manual",
+        "a config push skipped validation",
+        "the retry storm had no backoff",
+    ]
+    for i in range(31):
+        (docs / f"pm{i:02d}.md").write_text(
+            f"# PM-{i:03d}: incident {i}\n\n## Summary\nSomething broke.\n\n"
+            f"## Root cause\n{causes[i % 3]} ({i}).\n\n"
+            f"## Action items\n- Automate step {i % 3} (owner: ops, due 2025-04-01)\n",
+            encoding="utf-8",
+        )
+    conn = open_store(tmp_path / "s.db")
+    paths = sorted(docs.iterdir())
+    ingest(conn, paths[:30], progress=False)
+    first = analyze(conn, Settings(embedder="tfidf"), log=lambda _: None)
+    assert first.statements and not first.why_clusters
+    messages: list[str] = []
+    assert analyze(conn, Settings(embedder="tfidf"), log=messages.append).run == first.run
+    assert any("nothing changed" in m for m in messages), messages
+    ingest(conn, paths[30:], progress=False)
+    messages.clear()
+    analyze(conn, Settings(embedder="tfidf"), log=messages.append)
+    assert any("new statements joined the clusters" in m for m in messages), messages
