@@ -78,3 +78,21 @@ def test_text_format_recorded():
 def test_text_first_line_is_title_when_not_metadata():
     c = parse_text("Queue backlog in billing\n\nROOT CAUSE:\nNo size limit.\n", "b.txt")[0]
     assert c.title == "Queue backlog in billing"
+
+
+def test_a_plain_text_draft_with_why_lines_and_no_whys_heading():
+    # What a bar raiser pastes: a summary label and two "Why N:" lines, no section headings.
+    from analytics.parsers import parse_text
+
+    text = (
+        "Summary: checkout errors after a config push.\n"
+        "Why 1: the config had a typo.\n"
+        "Why 2: config changes are not validated before rollout.\n"
+    )
+    [coe] = parse_text(text, path="draft.txt")
+    assert [w.answer for w in coe.whys] == [
+        "the config had a typo.",
+        "config changes are not validated before rollout.",
+    ]
+    assert coe.title == "checkout errors after a config push."
+    assert coe.impact.summary == "checkout errors after a config push."

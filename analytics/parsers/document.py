@@ -243,8 +243,14 @@ def build_coe(
     if not title:
         title = _preamble_title(doc.preamble)
     if not title:
+        # A section's name ("Summary") is no title: an unnamed section's heading is, else the
+        # summary's first sentence (a plain-text draft often starts "Summary: ...").
+        summary = next(
+            (ln.text for sec in doc.sections if sec.kind == S.SUMMARY for ln in sec.lines), ""
+        )
         title = (
-            next((sec.heading for sec in doc.sections), "")
+            next((sec.heading for sec in doc.sections if sec.kind is None), "")
+            or re.split(r"(?<=[.!?])\s", clean_inline(summary).strip(), maxsplit=1)[0][:120]
             or os.path.splitext(os.path.basename(path))[0]
         )
 

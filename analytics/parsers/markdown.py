@@ -173,6 +173,13 @@ def split_document(lines: list[Line], labels: bool = False) -> Document:
                 open_section(stripped, level, line.no, pseudo=False)
             i += 2
             continue
+        if labels and _WHY_STEP.match(stripped) and (current is None or current.kind != "whys"):
+            # A plain-text draft often writes "Why 1: ..." lines with no "Five whys" heading.
+            level = 2 if not doc.sections else (stack[-1].level if stack else 2)
+            open_section("Five whys", level, line.no, pseudo=True)
+            current.lines.append(line)
+            i += 1
+            continue
         # outside plain text only bold lines and lines ending in ':' can be labels
         label = (
             _label_heading(stripped, labels)
@@ -212,6 +219,9 @@ def _atx_heading(text: str) -> tuple[int, str] | None:
 # What a line can start with (after whitespace) to be more than body text: a fence, an HTML
 # comment, an ATX heading or a bold label.
 _MARKUP_STARTS = ("```", "~~~", "<!--", "#", "**", "__")
+
+
+_WHY_STEP = re.compile(r"why\s*#?\s*\d+\s*[:.)-]", re.I)
 
 
 def _lines_to_read(lines: list[Line], labels: bool) -> list[int] | None:
