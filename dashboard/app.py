@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import threading
 from pathlib import Path
 
 import dash
@@ -178,5 +179,8 @@ def serve(
     does not pay for it.
     """
     app = create_app(store_path)
-    data.current()
+    snapshot = data.current()
+    # The heavy pieces (the precedent index loads the model and embeds every document: ~25 s
+    # for the 300-COE sample) build while the server starts, not on the first COE page opened.
+    threading.Thread(target=snapshot.warm, name="coegraph-warm", daemon=True).start()
     app.run(host=host, port=port, debug=debug, dev_tools_disable_version_check=True)
