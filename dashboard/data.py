@@ -262,7 +262,8 @@ class Snapshot:
         return out
 
     def theme_rows(self, filters: Filters = Filters()) -> list[dict]:
-        """:func:`analytics.scores.theme_stats` over the filtered COEs, themes without any left out."""
+        """:func:`analytics.scores.theme_stats` over the filtered COEs, themes without any left
+        out; whether a theme is systemic, its score and trend are the whole store's."""
         if self.analysis is None:
             return []
         if filters == Filters():
@@ -270,9 +271,19 @@ class Snapshot:
 
         def build():
             rows = theme_stats(self.analysis, self.filtered(filters))
-            return [r for r in rows if r["coe_count"]]
+            return self.store_wide([r for r in rows if r["coe_count"]])
 
         return self.memo(("themes", filters), build)
+
+    # What a theme is across the whole store, whatever the filters: filtered to one service, a
+    # theme spans one service, and would never look systemic to that service's owner.
+    STORE_WIDE = ("systemic", "score", "trend")
+
+    def store_wide(self, rows: list[dict]) -> list[dict]:
+        """Filtered theme rows with :data:`STORE_WIDE` fields from the whole store, by score."""
+        whole = {r["id"]: r for r in self.all_theme_rows}
+        out = [{**r, **{k: whole[r["id"]][k] for k in self.STORE_WIDE}} for r in rows]
+        return sorted(out, key=lambda r: (-r["score"], r["id"]))
 
     def kept_ids(self, filters: Filters) -> frozenset[str] | None:
         """Ids of the COEs that pass the filters; ``None`` when nothing is filtered out."""
@@ -312,7 +323,7 @@ class Snapshot:
             )
             clusters = [t for t in self.analysis.themes if t.id in seen]
             rows = theme_stats(self.analysis, self.filtered(filters), clusters=clusters)
-            return [r for r in rows if r["coe_count"] and q in r["quarters"]]
+            return self.store_wide([r for r in rows if r["coe_count"] and q in r["quarters"]])
 
         return self.memo(("quarter-themes", q, filters), build)
 

@@ -212,9 +212,28 @@ def test_quarter_theme_rows_are_the_theme_rows_seen_that_quarter(snapshot):
 
     for scope in _scopes(snapshot):
         every = theme_stats(snapshot.analysis, snapshot.filtered(scope))
+        if scope != Filters():
+            every = snapshot.store_wide(every)
         for q in snapshot.quarters:
             expected = [r for r in every if r["coe_count"] and q in r["quarters"]]
             assert snapshot.quarter_theme_rows(q, scope) == expected, (q, scope)
+
+
+def test_a_filter_narrows_a_themes_counts_not_whether_it_is_systemic(snapshot):
+    whole = {r["id"]: r for r in snapshot.theme_rows()}
+    systemic = next(r for r in whole.values() if r["systemic"] and len(r["services"]) > 1)
+    one_service = Filters(services=(systemic["services"][0],))
+    rows = {r["id"]: r for r in snapshot.theme_rows(one_service)}
+    mine = rows[systemic["id"]]
+    assert mine["services"] == [systemic["services"][0]]
+    assert mine["coe_count"] < systemic["coe_count"]
+    assert (mine["systemic"], mine["score"], mine["trend"]) == (
+        systemic["systemic"],
+        systemic["score"],
+        systemic["trend"],
+    )
+    scores = [r["score"] for r in rows.values()]
+    assert scores == sorted(scores, reverse=True)
 
 
 def test_review_ignores_the_global_quarter_range_and_is_memoised(snapshot):
