@@ -61,6 +61,19 @@ def theme_name(row: dict) -> str:
     return f"{row['id']} · {row['label']}"
 
 
+def plural(n: int, noun: str) -> str:
+    """``"1 COE"``, ``"3 COEs"``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _count_axis(largest: float, **extra) -> dict:
+    """An axis of COE counts: whole numbers only (a small range otherwise ticks 0.5 COEs)."""
+    axis = {"title": {"text": "COEs"}, "rangemode": "tozero", "tickformat": "d", **extra}
+    if largest <= 6:
+        axis["dtick"] = 1
+    return axis
+
+
 def _axis(**extra) -> dict:
     return {"gridcolor": GRID, "linecolor": GRID, "zeroline": False, "automargin": True, **extra}
 
@@ -131,27 +144,39 @@ def systemic_themes_figure(rows: Sequence[dict], top: int = 12) -> go.Figure:
         return empty_figure("No themes for these filters")
     rows = rows[::-1]  # plotly draws the first category at the bottom
     breadth = [len(r["services"]) for r in rows]
+    # A corpus that names no services (many real postmortems) gets no breadth colour scale.
+    named = any(breadth)
     bar = {
         "type": "bar",
         "x": [r["coe_count"] for r in rows],
         "y": [_esc(short(theme_name(r), 48)) for r in rows],
         "orientation": "h",
-        "marker": {
-            "color": breadth,
-            "colorscale": [[0, "#bfdbfe"], [1, "#1d4ed8"]],
-            "cmin": 0,
-            "cmax": max(breadth) or 1,
-            "colorbar": {"title": {"text": "services"}, "thickness": 10, "len": 0.8},
-        },
-        "text": [f"{r['coe_count']} COEs · {len(r['services'])} svc" for r in rows],
+        "marker": (
+            {
+                "color": breadth,
+                "colorscale": [[0, "#bfdbfe"], [1, "#1d4ed8"]],
+                "cmin": 0,
+                "cmax": max(breadth),
+                "colorbar": {"title": {"text": "services"}, "thickness": 10, "len": 0.8},
+            }
+            if named
+            else {"color": ACCENT}
+        ),
+        "text": [
+            plural(r["coe_count"], "COE") + (f" · {len(r['services'])} svc" if named else "")
+            for r in rows
+        ],
         "textposition": "auto",
-        "customdata": [[r["id"], _esc(r["label"]), r["score"], r["trend"]] for r in rows],
+        "customdata": [
+            [r["id"], _esc(r["label"]), r["score"], r["trend"], len(r["services"])] for r in rows
+        ],
         "hovertemplate": (
-            "<b>%{customdata[0]}</b> %{customdata[1]}<br>%{x} COEs · %{marker.color} services"
+            "<b>%{customdata[0]}</b> %{customdata[1]}<br>%{x} COEs · %{customdata[4]} services"
             "<br>score %{customdata[2]} · %{customdata[3]}<extra></extra>"
         ),
     }
-    return _figure([bar], height=max(260, 30 * len(rows) + 60), xaxis={"title": {"text": "COEs"}})
+    largest = max(r["coe_count"] for r in rows)
+    return _figure([bar], height=max(260, 30 * len(rows) + 60), xaxis=_count_axis(largest))
 
 
 def theme_quarter_heatmap(rows: Sequence[dict], quarters: Sequence[str], top: int = 15):
@@ -203,11 +228,14 @@ def severity_mix_figure(coes: Iterable[COE], quarters: Sequence[str] | None = No
         }
         for sev in severities
     ]
+    per_quarter = Counter()
+    for (q, _), n in counts.items():
+        per_quarter[q] += n
     return _figure(
         bars,
         height=320,
         xaxis={"type": "category", "tickangle": -45},
-        yaxis={"title": {"text": "COEs"}},
+        yaxis=_count_axis(max(per_quarter.values())),
         barmode="stack",
         bargap=0.25,
         legend={"orientation": "h", "y": 1.08, "x": 0, "yanchor": "bottom"},
@@ -248,10 +276,12 @@ def theme_trend_figure(row: dict, quarters: Sequence[str]) -> go.Figure:
         "marker": {"color": ACCENT},
         "hovertemplate": "%{x}: %{y} COEs<extra></extra>",
     }
-    yaxis = {"title": {"text": "COEs"}}
-    if max(y, default=0) <= 6:
-        yaxis["dtick"] = 1
-    return _figure([bar], height=220, xaxis={"type": "category", "tickangle": -45}, yaxis=yaxis)
+    return _figure(
+        [bar],
+        height=220,
+        xaxis={"type": "category", "tickangle": -45},
+        yaxis=_count_axis(max(y, default=0)),
+    )
 
 
 def map_points(analysis: Analysis) -> dict[str | None, tuple[list, list, list[str]]]:

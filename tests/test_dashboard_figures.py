@@ -50,6 +50,18 @@ def test_systemic_themes_bars_follow_rows_and_escape_labels():
     assert "<b>" not in bar["y"][1] and "&lt;b&gt;" in bar["y"][1]
 
 
+def test_systemic_bars_without_services_drop_the_breadth_scale_and_count_whole_coes():
+    rows = [_row("T01", "x", {}, services=(), coes=1), _row("T02", "y", {}, services=(), coes=2)]
+    d = fig.systemic_themes_figure(rows).to_dict()
+    bar = d["data"][0]
+    assert bar["text"] == ["2 COEs", "1 COE"]
+    assert "colorscale" not in bar["marker"]
+    assert d["layout"]["xaxis"]["dtick"] == 1
+    named = fig.systemic_themes_figure([_row("T01", "x", {}, coes=40)]).to_dict()
+    assert named["data"][0]["text"] == ["40 COEs · 2 svc"]
+    assert "dtick" not in named["layout"]["xaxis"]
+
+
 def test_heatmap_counts_per_quarter():
     rows = [_row("T01", "x", {"2025Q1": 2, "2025Q3": 1}), _row("T02", "y", {"2025Q2": 4})]
     d = fig.theme_quarter_heatmap(rows, ["2025Q1", "2025Q2", "2025Q3"]).to_dict()

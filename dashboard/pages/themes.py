@@ -197,8 +197,9 @@ def theme_detail(snapshot: data.Snapshot, theme_id: str | None, filters: data.Fi
             html.P(
                 "Showing the most systemic theme; click a row above to change."
                 if auto
-                else f"{row['coe_count']} COEs · {len(row['services'])} services · "
-                f"{len(row['teams'])} teams · {row['first_seen']} → {row['last_seen']}",
+                else f"{fig.plural(row['coe_count'], 'COE')} · "
+                f"{fig.plural(len(row['services']), 'service')} · "
+                f"{fig.plural(len(row['teams']), 'team')} · {row['first_seen']} → {row['last_seen']}",
                 className="muted",
             ),
             html.Blockquote(row["representative"], className="representative"),
