@@ -193,7 +193,12 @@ def theme_quarter_heatmap(rows: Sequence[dict], quarters: Sequence[str], top: in
         "colorscale": [[0, "#f8fafc"], [0.001, "#dbeafe"], [1, "#1e3a8a"]],
         "xgap": 2,
         "ygap": 2,
-        "colorbar": {"title": {"text": "COEs"}, "thickness": 10},
+        "colorbar": {
+            "title": {"text": "COEs"},
+            "thickness": 10,
+            "tickformat": "d",
+            **({"dtick": 1} if max(map(max, z)) <= 6 else {}),
+        },
         "hovertemplate": "%{y}<br>%{x}: %{z} COEs<extra></extra>",
     }
     return _figure(

@@ -40,7 +40,8 @@ def layout(**_query) -> html.Div:
                     card(
                         "Most systemic themes",
                         graph(fig.empty_figure("Loading…"), SYSTEMIC),
-                        subtitle="Ranked by systemic score; bar length = COEs, colour = services hit.",
+                        subtitle="Ranked by systemic score; bar length = COEs; colour = services "
+                        "hit, when the COEs name their services.",
                     ),
                     card(
                         "Themes by quarter",
