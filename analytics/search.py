@@ -681,7 +681,10 @@ def draft_statements(draft: COE, pattern: re.Pattern | None) -> list[_DraftState
         if s.kind != ACTION
     ]
     if not found:
-        sentences = re.split(r"(?<=[.!?])\s+|\n+", f"{draft.title}\n{draft.impact.summary}")
+        summary = draft.impact.summary
+        # A pasted paragraph's title is its own first line: searching it too repeats a sentence.
+        text = summary if summary.startswith(draft.title) else f"{draft.title}\n{summary}"
+        sentences = re.split(r"(?<=[.!?])\s+|\n+", text)
         found = [_DraftStatement(WHY, t.strip(), mask(t.strip(), pattern)) for t in sentences]
     unique: dict[str, _DraftStatement] = {}
     for s in found:

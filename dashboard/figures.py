@@ -51,9 +51,16 @@ def short(text: str, limit: int = 42) -> str:
 
     >>> short("a very long theme label indeed", 12)
     'a very long…'
+    >>> short("validated before rollout", 20)
+    'validated before…'
     """
     text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if text[limit - 1] != " " and " " in cut[limit // 2 :]:
+        cut = cut[: cut.rfind(" ")]  # not mid-word
+    return cut.rstrip() + "…"
 
 
 def theme_name(row: dict) -> str:
