@@ -395,11 +395,16 @@ def _hover(statement, labels: dict[str, str]) -> str:
 
 def why_tree_elements(coe: COE) -> list[dict]:
     """Cytoscape elements of a COE's why tree: one node per why, an edge from parent to child,
-    and the root causes hanging off the leaves."""
+    and the root causes hanging off the leaves. Labels are cut short; ``full`` has the text."""
     ids = {w.id for w in coe.whys}
     elements: list[dict] = [
         {
-            "data": {"id": "coe", "label": short(coe.title or coe.id, 60), "kind": "coe"},
+            "data": {
+                "id": "coe",
+                "label": short(coe.title or coe.id, 60),
+                "kind": "coe",
+                "full": coe.title or coe.id,
+            },
             "classes": "coe",
         }
     ]
@@ -409,7 +414,11 @@ def why_tree_elements(coe: COE) -> list[dict]:
         parents.add(parent)
         elements.append(
             {
-                "data": {"id": f"why-{w.id}", "label": f"{w.id}. {short(w.answer, 90)}"},
+                "data": {
+                    "id": f"why-{w.id}",
+                    "label": f"{w.id}. {short(w.answer, 90)}",
+                    "full": f"Why {w.id}: {w.answer}",
+                },
                 "classes": "why",
             }
         )
@@ -424,7 +433,10 @@ def why_tree_elements(coe: COE) -> list[dict]:
     leaves = [w.id for w in coe.whys if w.id not in parents]
     for i, rc in enumerate(coe.root_causes):
         elements.append(
-            {"data": {"id": f"rc-{i}", "label": short(rc, 90)}, "classes": "root-cause"}
+            {
+                "data": {"id": f"rc-{i}", "label": short(rc, 90), "full": f"Root cause: {rc}"},
+                "classes": "root-cause",
+            }
         )
         for leaf in leaves or ["coe"]:
             source = "coe" if leaf == "coe" else f"why-{leaf}"

@@ -123,6 +123,13 @@ def test_coe_page_draws_why_graph_and_escapes_text(dash_duo, app):
     )
     if nodes is not None:  # the cytoscape instance is reachable: check it drew every why
         assert nodes == 1 + len(coe.whys) + len(coe.root_causes)
+        # A node's label is cut short; clicking it shows the whole text.
+        dash_duo.driver.execute_script(
+            "document.getElementById('coe-why-graph')._cyreg.cy.getElementById('rc-0').emit('tap');"
+        )
+        dash_duo.wait_for_text_to_equal(
+            "#coe-why-detail", f"Root cause: {coe.root_causes[0]}", timeout=20
+        )
     assert _severe(dash_duo.get_logs()) == []
 
 

@@ -26,6 +26,7 @@ dash.register_page(
 ID = "coe-id"
 WHY_GRAPH = "coe-why-graph"
 PRECEDENTS = "coe-precedents"
+WHY_DETAIL = "coe-why-detail"
 
 cyto.load_extra_layouts()
 
@@ -153,6 +154,11 @@ def coe_body(snapshot: data.Snapshot, coe) -> list:
                                 minZoom=0.3,
                                 maxZoom=2,
                                 wheelSensitivity=0.2,
+                            ),
+                            html.P(
+                                "Click a why or a root cause to read it in full.",
+                                id=WHY_DETAIL,
+                                className="muted why-detail",
                             ),
                             subtitle="Each why deepens its parent; root causes in amber.",
                             className="card-flush-body",
@@ -289,6 +295,14 @@ def lint_block(lint):
             else html.P("No findings: this COE meets every bar-raiser check.", className="muted"),
         ]
     )
+
+
+@callback(
+    Output(WHY_DETAIL, "children"), Input(WHY_GRAPH, "tapNodeData"), prevent_initial_call=True
+)
+def show_why(node: dict | None):
+    """The full text of the clicked node (the tree's labels are cut short)."""
+    return (node or {}).get("full") or "Click a why or a root cause to read it in full."
 
 
 @callback(Output(PRECEDENTS, "children"), Input(ID, "data"))
