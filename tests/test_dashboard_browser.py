@@ -88,6 +88,15 @@ def test_theme_selection_fills_detail_panel(dash_duo, app):
     dash_duo.wait_for_text_to_equal("#themes-detail .pill", pick["id"], timeout=60)
     assert pick["label"] in dash_duo.find_element("#themes-detail .detail-title").text
     assert dash_duo.find_elements("#themes-detail .table td a")  # root causes link to COEs
+    # The panel is below the table: the click brings it into view.
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(dash_duo.driver, 10).until(
+        lambda driver: driver.execute_script(
+            "const r = document.getElementById('themes-detail').getBoundingClientRect();"
+            "return r.top < window.innerHeight / 2;"
+        )
+    )
     assert _severe(dash_duo.get_logs()) == []
 
 

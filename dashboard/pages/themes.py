@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dash
 import dash_ag_grid as dag
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
 from dashboard import data
 from dashboard import figures as fig
@@ -26,6 +26,7 @@ dash.register_page(__name__, path="/themes", name="Themes", title="coegraph · T
 GRID = "themes-grid"
 SELECTED = "themes-selected"
 DETAIL = "themes-detail"
+SCROLLED = "themes-scrolled"
 MAP = "themes-map"
 EXPORT_FORMAT = "themes-export-format"
 REDACT = "themes-redact"
@@ -67,6 +68,7 @@ def layout(theme: str | None = None, **_query) -> html.Div:
         className="page-themes",
         children=[
             dcc.Store(id=SELECTED, data=theme),
+            dcc.Store(id=SCROLLED),
             html.Div(
                 className="page-head page-head-row",
                 children=[
@@ -163,6 +165,21 @@ export_actions = _export_callback("actions", EXPORT_ACTIONS, DOWNLOAD_ACTIONS)
 @callback(Output(SELECTED, "data"), Input(GRID, "selectedRows"), prevent_initial_call=True)
 def select(rows: list[dict] | None):
     return rows[0]["id"] if rows else dash.no_update
+
+
+# The theme's panel is below the table: bring it into view, or a click seems to do nothing.
+clientside_callback(
+    f"""function (rows) {{
+        const panel = document.getElementById("{DETAIL}");
+        if (rows && rows.length && panel) {{
+            panel.scrollIntoView({{behavior: "smooth", block: "start"}});
+        }}
+        return Date.now();
+    }}""",
+    Output(SCROLLED, "data"),
+    Input(GRID, "selectedRows"),
+    prevent_initial_call=True,
+)
 
 
 @callback(Output(DETAIL, "children"), Input(SELECTED, "data"), Input(STORE, "data"))
