@@ -90,6 +90,12 @@ def test_a_plain_text_draft_with_why_lines_and_no_whys_heading():
         "Why 2: config changes are not validated before rollout.\n"
     )
     [coe] = parse_text(text, path="draft.txt")
+    # Pasted with no file name, its "Key: value" lines must not make it YAML.
+    [pasted] = parse_text(text)
+    assert pasted.source.format == "text" and pasted.whys == coe.whys
+    # The same lines under a Markdown title.
+    [markdown] = parse_text("# Checkout errors\n\n" + text)
+    assert markdown.title == "Checkout errors" and markdown.whys == coe.whys
     assert [w.answer for w in coe.whys] == [
         "the config had a typo.",
         "config changes are not validated before rollout.",

@@ -45,6 +45,7 @@ _EXTENSIONS = {
 }
 _MD_HEADING = re.compile(r"^ {0,3}#{1,6}\s+\S|^\s*(?:=+|-{3,})\s*$", re.M)
 _YAML_KEY = re.compile(r"^[A-Za-z_][\w -]{0,40}:(?:\s|$)")
+_WHY_LINE = re.compile(r"why\s*#?\s*\d+\s*:", re.I)
 
 
 def sniff_format(text: str, path: str = "<text>") -> str:
@@ -63,6 +64,8 @@ def sniff_format(text: str, path: str = "<text>") -> str:
     lines = [ln for ln in head.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     if lines and lines[0].strip() == "---":
         return "markdown"
+    if any(_WHY_LINE.match(ln.strip()) for ln in lines[:40]):
+        return "text"  # "Why 1: ..." lines read like YAML keys, but they are a why chain
     if lines and sum(
         bool(_YAML_KEY.match(ln)) or ln.startswith(("  ", "- ")) for ln in lines[:20]
     ) == min(len(lines), 20):

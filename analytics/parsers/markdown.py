@@ -173,8 +173,8 @@ def split_document(lines: list[Line], labels: bool = False) -> Document:
                 open_section(stripped, level, line.no, pseudo=False)
             i += 2
             continue
-        if labels and _WHY_STEP.match(stripped) and (current is None or current.kind != "whys"):
-            # A plain-text draft often writes "Why 1: ..." lines with no "Five whys" heading.
+        if _WHY_STEP.match(stripped) and (current is None or current.kind != "whys"):
+            # A draft often writes "Why 1: ..." lines with no "Five whys" heading.
             level = 2 if not doc.sections else (stack[-1].level if stack else 2)
             open_section("Five whys", level, line.no, pseudo=True)
             current.lines.append(line)
@@ -240,7 +240,7 @@ def _lines_to_read(lines: list[Line], labels: bool) -> list[int] | None:
         return None
     marks = []
     for i, stripped in enumerate(map(str.strip, texts)):
-        if stripped.startswith(_MARKUP_STARTS) or stripped[-1:] == ":":
+        if stripped.startswith(_MARKUP_STARTS) or stripped[-1:] == ":" or _WHY_STEP.match(stripped):
             marks.append(i)
         elif stripped and i and not stripped.strip("=-"):
             marks.append(i - 1)
