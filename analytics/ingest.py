@@ -54,7 +54,8 @@ REPOSITORY_FILES = frozenset(
 )
 # A blank template beside the write-ups ("PMyyyy-nnn - Postmortem template.md"): its prompts
 # ("Give a summary of what caused the incident") would cluster as if they were root causes.
-TEMPLATE_NAME = re.compile(r"(?:^|[\W_])template(?:$|[\W_])", re.I)
+# Only a name that ends in the word: "template-engine-outage.md" is a write-up.
+TEMPLATE_NAME = re.compile(r"(?:^|[\W_])templates?$", re.I)
 
 
 def _own_file(name: str) -> bool:
@@ -67,8 +68,8 @@ def iter_documents(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
     """Files named directly, and supported files under named folders, in sorted order.
 
     Hidden files and folders (``.git``), a repository's own files (README, LICENSE,
-    CONTRIBUTING, ...: :data:`REPOSITORY_FILES`) and blank templates (a name with the word
-    "template") are skipped when walking a folder: a folder of postmortems is usually a
+    CONTRIBUTING, ...: :data:`REPOSITORY_FILES`) and blank templates (a name ending in the
+    word "template") are skipped when walking a folder: a folder of postmortems is usually a
     repository, with a template to copy. A file named directly is always taken, whatever its
     name or suffix, so the parser can say what is wrong with it.
     """

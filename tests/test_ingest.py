@@ -69,10 +69,15 @@ def test_a_folder_walk_skips_the_repository_files_but_a_named_one_is_read(tmp_pa
     _write(docs, "PMyyyy-nnn_-_Postmortem_template.md", GOOD.format(id="COE-2025-0007"))
     _write(docs, "investigations_template.md", GOOD.format(id="COE-2025-0008"))
     _write(docs, "templated-config-rollout.md", GOOD.format(id="COE-2025-0002"))
+    _write(docs, "template-engine-outage.md", GOOD.format(id="COE-2025-0003"))
     _write(docs / ".git", "x.md", GOOD.format(id="COE-2025-0009"))
     conn = open_store(tmp_path / "s.db")
     walked = {r.path.rsplit("/", 1)[1]: r.status for r in ingest(conn, [docs])}
-    assert walked == {"a.md": "ingested", "templated-config-rollout.md": "ingested"}
+    assert walked == {
+        "a.md": "ingested",
+        "templated-config-rollout.md": "ingested",
+        "template-engine-outage.md": "ingested",
+    }
     named = ingest(conn, [docs / "README.md"])
     assert [r.status for r in named] == ["failed"]  # read, and said what is wrong with it
 

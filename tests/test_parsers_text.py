@@ -102,3 +102,22 @@ def test_a_plain_text_draft_with_why_lines_and_no_whys_heading():
     ]
     assert coe.title == "checkout errors after a config push."
     assert coe.impact.summary == "checkout errors after a config push."
+
+
+def test_why_lines_inside_another_section_stay_its_text():
+    from analytics.parsers import parse_text
+
+    text = (
+        "# Checkout errors\n\n## Timeline\n- 10:02 alerts fire\nWhy 1: pool exhausted\n"
+        "- 10:20 rolled back\n\n## Impact\nWhy 2.0 broke checkout for 3% of users.\n"
+    )
+    [coe] = parse_text(text)
+    assert coe.whys == ()
+    assert [e.event for e in coe.timeline][-1].endswith("rolled back")
+
+
+def test_a_summary_label_on_its_own_line_still_gives_the_title():
+    from analytics.parsers import parse_text
+
+    [coe] = parse_text("Summary:\n\nCheckout failed after a push. More text.\nWhy 1: a typo.\n")
+    assert coe.title == "Checkout failed after a push."

@@ -246,7 +246,14 @@ def build_coe(
         # A section's name ("Summary") is no title: an unnamed section's heading is, else the
         # summary's first sentence (a plain-text draft often starts "Summary: ...").
         summary = next(
-            (ln.text for sec in doc.sections if sec.kind == S.SUMMARY for ln in sec.lines), ""
+            (
+                ln.text
+                for sec in doc.sections
+                if sec.kind == S.SUMMARY
+                for ln in sec.lines
+                if ln.text.strip()
+            ),
+            "",
         )
         title = (
             next((sec.heading for sec in doc.sections if sec.kind is None), "")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from analytics.parsers.blocks import LIST_ITEM, Line, clean_inline
 from analytics.parsers.metadata import field_for
-from analytics.parsers.sections import classify_heading, classify_label
+from analytics.parsers.sections import SUMMARY, classify_heading, classify_label
 
 # An ATX heading, closing #s included in the text; _atx_heading strips them. Stripping in
 # Python rather than with a lazy group before ``[ \t]*#*[ \t]*$`` spares the regex engine
@@ -173,8 +173,9 @@ def split_document(lines: list[Line], labels: bool = False) -> Document:
                 open_section(stripped, level, line.no, pseudo=False)
             i += 2
             continue
-        if _WHY_STEP.match(stripped) and (current is None or current.kind != "whys"):
-            # A draft often writes "Why 1: ..." lines with no "Five whys" heading.
+        if _WHY_STEP.match(stripped) and (current is None or current.kind in (None, SUMMARY)):
+            # A draft often writes "Why 1: ..." lines with no "Five whys" heading, after its
+            # summary; inside another section (a timeline, an impact) they stay its text.
             level = 2 if not doc.sections else (stack[-1].level if stack else 2)
             open_section("Five whys", level, line.no, pseudo=True)
             current.lines.append(line)
@@ -221,7 +222,7 @@ def _atx_heading(text: str) -> tuple[int, str] | None:
 _MARKUP_STARTS = ("```", "~~~", "<!--", "#", "**", "__")
 
 
-_WHY_STEP = re.compile(r"why\s*#?\s*\d+\s*[:.)-]", re.I)
+_WHY_STEP = re.compile(r"why\s*#?\s*\d+\s*[:.)-](?=\s|$)", re.I)
 
 
 def _lines_to_read(lines: list[Line], labels: bool) -> list[int] | None:
