@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import sys
 import time
@@ -90,7 +91,8 @@ def analyze(
     # The vector space: the model actually used (its setting may have come from $COE_MODEL).
     space = getattr(embedder, "cache_key", None) or settings.embedder
     previous = None if settings.full else reusable_run(conn, settings, space, statements, memo)
-    if previous is not None and unchanged(previous, statements):
+    corpus = corpus_digest(coes)
+    if previous is not None and unchanged(previous, statements, corpus):
         # Another copy of the same run would only grow the store (tens of MB at 10,000 COEs).
         log(f"analyze: nothing changed since run {previous.run}; kept it (--full re-clusters)")
         return previous
@@ -137,6 +139,7 @@ def analyze(
         settings={
             **settings.__dict__,
             "space": space,
+            "corpus": corpus,
             "timings": timings,
             "cuts": cuts,
             "map_axes": axes,
@@ -314,11 +317,13 @@ def reusable_run(
     ).fetchone()
     fresh = kept is not None and (kept.run, kept.created_at) == tuple(latest or ())
     previous = kept if fresh else load_analysis(conn)
-    # A kind's cut is None when the run had fewer than two distinct statements of it (real
-    # write-ups often have no why chain): it has no clusters, and new statements stay one-offs.
     if previous is None or previous.settings.get("space") != space:
         return None
-    if not all(k in previous.settings.get("cuts", {}) for k in (ROOT_CAUSE, ACTION, WHY)):
+    # New statements join a cluster within its kind's distance cut. k-means and HDBSCAN record
+    # none; a kind with no clusters needs none (real write-ups often have no why chain).
+    cuts = previous.settings.get("cuts", {})
+    found = {ROOT_CAUSE: previous.themes, ACTION: previous.families, WHY: previous.why_clusters}
+    if any(k not in cuts or (found[k] and cuts[k] is None) for k in found):
         return None
     keys = ("embedder", "clusterer", "seed")
     if any(previous.settings.get(k) != getattr(settings, k) for k in keys):
@@ -330,9 +335,21 @@ def reusable_run(
     return previous if new <= MAX_NEW_SHARE * max(len(current), 1) else None
 
 
-def unchanged(previous: Analysis, statements: Sequence[Statement]) -> bool:
-    """Whether ``previous`` (a reusable run) already holds exactly these statements."""
-    if len(previous.statements) != len(statements):
+def corpus_digest(coes: Sequence[COE]) -> str:
+    """A digest of which COEs the store holds and which document version each came from."""
+    digest = hashlib.sha256()
+    for c in coes:
+        digest.update(f"{c.id}\0{c.source.sha256}\n".encode())
+    return digest.hexdigest()[:32]
+
+
+def unchanged(previous: Analysis, statements: Sequence[Statement], corpus: str) -> bool:
+    """Whether ``previous`` (a reusable run) was made from these very COEs and statements.
+
+    The COEs too: a changed title or date, or a COE with no statements, changes no statement,
+    but the dashboard and the precedent index reload only for a new run.
+    """
+    if previous.settings.get("corpus") != corpus or len(previous.statements) != len(statements):
         return False
     text = {s.id: s.text for s in statements}
     return all(text.get(s.id) == s.text for s in previous.statements)

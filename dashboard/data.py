@@ -148,6 +148,8 @@ class Snapshot:
     _cache: dict = field(default_factory=dict, repr=False)
     _reports: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _index_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _index: list = field(default_factory=list, repr=False)  # the built index, once built
 
     @property
     def run(self) -> int | None:
@@ -411,15 +413,23 @@ class Snapshot:
         _freeze()  # long-lived like the snapshot itself: keep it out of every later collection
         return graph
 
-    @cached_property
+    @property
     def precedents(self) -> Any | None:
-        """The precedent search index, or ``None``."""
-        module = _optional("analytics.search")
-        if module is None or self.analysis is None:
-            return None
-        index = build_precedent_index(module, self.analysis, self.coes, self.store_path)
-        _freeze()
-        return index
+        """The precedent search index, or ``None``.
+
+        Built once per snapshot under its own lock: the start-up thread (:meth:`warm`) and a
+        first COE page may ask at once, and two builds would write the same cache file.
+        """
+        with self._index_lock:
+            if not self._index:
+                module = _optional("analytics.search")
+                if module is None or self.analysis is None:
+                    return None
+                self._index.append(
+                    build_precedent_index(module, self.analysis, self.coes, self.store_path)
+                )
+                _freeze()
+            return self._index[0]
 
     # Built with the snapshot: cheap (about half a second at 10,000 COEs) and what the default
     # views and the review page read on every request.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -211,3 +212,31 @@ def test_write_ups_without_why_chains_are_extended_and_kept(tmp_path):
     messages.clear()
     analyze(conn, Settings(embedder="tfidf"), log=messages.append)
     assert any("new statements joined the clusters" in m for m in messages), messages
+
+
+def test_a_changed_title_makes_a_new_run_and_kmeans_runs_are_reclustered(tmp_path):
+    root = tmp_path / "c"
+    generate_corpus(41, 6, root)
+    docs = sorted((root / "corpus").iterdir())
+    conn = open_store(tmp_path / "s.db")
+    ingest(conn, docs[:40], progress=False)
+    first = analyze(conn, Settings(embedder="tfidf"), log=lambda _: None)
+    # A new title changes no statement, but what the dashboard and search show.
+    text = docs[0].read_text(encoding="utf-8")
+    docs[0].write_text(text.replace("\n", " (revised)\n", 1), encoding="utf-8")
+    ingest(conn, [docs[0]], progress=False)
+    messages: list[str] = []
+    second = analyze(conn, Settings(embedder="tfidf"), log=messages.append)
+    assert second.run == first.run + 1, messages
+    assert not any("nothing changed" in m for m in messages)
+    # k-means records no distance cut: a run after one more COE clusters afresh, not extends.
+    kmeans = Settings(embedder="tfidf", clusterer="kmeans")
+    analyze(conn, kmeans, log=lambda _: None)
+    # A new COE of known services (a copy under a new id): no other COE's masks change.
+    copy = tmp_path / "copy.md"
+    copy.write_text(re.sub(r"COE-\d{4}-\d{4}", "COE-2099-0001", text, count=1), "utf-8")
+    ingest(conn, [copy], progress=False)
+    messages.clear()
+    third = analyze(conn, kmeans, log=messages.append)
+    assert not any("joined the clusters" in m for m in messages), messages
+    assert third.themes

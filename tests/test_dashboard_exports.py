@@ -247,3 +247,27 @@ def test_review_ignores_the_global_quarter_range_and_is_memoised(snapshot):
     assert first is review.review_data(snapshot, q, scope)
     assert first["summary"] == fig.quarter_summary(snapshot.filtered(scope), q)
     assert first["summary"]["coes"] > 0
+
+
+def test_the_precedent_index_is_built_once_when_two_threads_ask(monkeypatch):
+    import threading
+    import time
+
+    from dashboard import data
+
+    calls = []
+
+    def slow_build(module, analysis, coes, store):
+        calls.append(store)
+        time.sleep(0.2)
+        return f"index of {store}"
+
+    monkeypatch.setattr(data, "build_precedent_index", slow_build)
+    snapshot = data.Snapshot(store_path="s.db", analysis=object(), coes=[])
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(snapshot.precedents)) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert calls == ["s.db"] and got == ["index of s.db"] * 2
