@@ -39,3 +39,22 @@ def pytest_setup_options():
 def chrome_options():
     """The same options, for tests that start Chromium with selenium themselves."""
     return _chrome_options()
+
+
+@pytest.fixture
+def generated_store(tmp_path):
+    """A function ``(n, seed, first) -> (documents, connection)``: a generated corpus of ``n``
+    COEs in ``tmp_path``, its first ``first`` documents ingested into a fresh store."""
+
+    def make(n: int, seed: int, first: int):
+        from analytics.ingest import ingest
+        from analytics.sample import generate_corpus
+        from analytics.store import open_store
+
+        generate_corpus(n, seed, tmp_path / "c")
+        docs = sorted((tmp_path / "c" / "corpus").iterdir())
+        conn = open_store(tmp_path / "s.db")
+        ingest(conn, docs[:first], progress=False)
+        return docs, conn
+
+    return make

@@ -139,12 +139,8 @@ def test_real_model_themes_on_the_demo_sample(tmp_path):
     assert any("embedded 0 new texts" in m for m in messages), messages
 
 
-def test_a_few_new_coes_join_the_existing_clusters(tmp_path):
-    root = tmp_path / "c"
-    generate_corpus(105, 3, root)
-    docs = sorted((root / "corpus").iterdir())
-    conn = open_store(tmp_path / "s.db")
-    ingest(conn, docs[:100])
+def test_a_few_new_coes_join_the_existing_clusters(generated_store):
+    docs, conn = generated_store(105, 3, 100)
     first = analyze(conn, Settings(embedder="tfidf"), log=lambda _: None)
     ingest(conn, docs[100:])
     messages: list[str] = []
@@ -214,12 +210,8 @@ def test_write_ups_without_why_chains_are_extended_and_kept(tmp_path):
     assert any("new statements joined the clusters" in m for m in messages), messages
 
 
-def test_a_changed_title_makes_a_new_run_and_kmeans_runs_are_reclustered(tmp_path):
-    root = tmp_path / "c"
-    generate_corpus(41, 6, root)
-    docs = sorted((root / "corpus").iterdir())
-    conn = open_store(tmp_path / "s.db")
-    ingest(conn, docs[:40], progress=False)
+def test_a_changed_title_makes_a_new_run_and_kmeans_runs_are_reclustered(tmp_path, generated_store):
+    docs, conn = generated_store(41, 6, 40)
     first = analyze(conn, Settings(embedder="tfidf"), log=lambda _: None)
     # A new title changes no statement, but what the dashboard and search show.
     text = docs[0].read_text(encoding="utf-8")

@@ -69,12 +69,8 @@ def test_a_run_with_a_memo_is_the_run_without_one(tmp_path):
     step(docs[105:])
 
 
-def test_a_run_is_extended_only_in_the_same_vector_space(tmp_path):
-    root = tmp_path / "c"
-    generate_corpus(22, 4, root)
-    docs = sorted((root / "corpus").iterdir())
-    conn = open_store(tmp_path / "s.db")
-    ingest(conn, docs[:20], progress=False)
+def test_a_run_is_extended_only_in_the_same_vector_space(generated_store):
+    docs, conn = generated_store(22, 4, 20)
     first = analyze(conn, TFIDF, log=lambda _: None)
     assert first.settings["space"] == "tfidf"
     statements = collect_statements(load_coes(conn))
