@@ -273,7 +273,9 @@ def cluster_statements(
         settings.clusterer, settings.seed, distinct_within_group=kind in DISTINCT_WITHIN_COE
     )
     labels = clusterer.fit_predict(vectors, groups=[s.coe for s in statements])
-    labeler = CTfidfLabeler().fit([s.masked for s in statements], labels, vectors)
+    labeler = CTfidfLabeler().fit(
+        [s.masked for s in statements], labels, vectors, groups=[s.coe for s in statements]
+    )
     found, members = [], {}
     for c in sorted(labeler.keywords_):
         idx = np.flatnonzero(labels == c)
