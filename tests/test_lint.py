@@ -599,3 +599,14 @@ def test_a_name_blamed_in_an_unparsed_section_is_found_with_its_line() -> None:
     raw = "# T\n\n## Lessons learned\n\nIt went wrong when Priya Sharma pushed the config.\n"
     findings = [f for f in lint_coe(clean_coe(), raw) if f.rule == "names-individual"]
     assert [(f.line, "Priya Sharma" in f.message) for f in findings] == [(5, True)]
+
+
+def test_each_missing_section_costs_in_full() -> None:
+    one = quality_score([Finding("missing-section", "warning", "no timeline")])
+    three = quality_score(
+        [
+            Finding("missing-section", "warning", f"no {part}")
+            for part in ("timeline", "impact summary", "action items")
+        ]
+    )
+    assert 100 - three == 3 * (100 - one)

@@ -35,6 +35,9 @@ ERROR_WEIGHT = 20
 WARNING_WEIGHT = 5
 REPEAT_WEIGHT = 1
 MAX_REPEAT_PENALTY = 5
+# Except where each finding names a different gap: a draft with no impact, no timeline and no
+# action items lacks three parts, and scored 93 as if it had one habit.
+EACH_COUNTS = frozenset({"missing-section"})
 
 
 def lint_coe(coe: COE, raw_text: str | None = None) -> list[Finding]:
@@ -76,8 +79,8 @@ def quality_score(findings: Iterable[Finding]) -> int:
     """A 0..100 score for a COE from its findings: 100 means no findings.
 
     Each rule that fires costs 20 points for an error rule and 5 for a warning rule; every further
-    finding of the same rule costs 1 point more, at most 5 more per rule. The score never drops
-    below 0.
+    finding of the same rule costs 1 point more, at most 5 more per rule, except for
+    :data:`EACH_COUNTS` rules (each missing section costs in full). The score never drops below 0.
 
     Examples
     --------
@@ -89,7 +92,10 @@ def quality_score(findings: Iterable[Finding]) -> int:
     first: dict[str, int] = {}
     repeats: dict[str, int] = {}
     for item in findings:
-        if item.rule in first:
+        if item.rule in EACH_COUNTS:
+            key = f"{item.rule}: {item.message}"
+            first[key] = ERROR_WEIGHT if item.severity == "error" else WARNING_WEIGHT
+        elif item.rule in first:
             repeats[item.rule] = min(MAX_REPEAT_PENALTY, repeats.get(item.rule, 0) + REPEAT_WEIGHT)
         else:
             first[item.rule] = ERROR_WEIGHT if item.severity == "error" else WARNING_WEIGHT
