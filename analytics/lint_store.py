@@ -13,11 +13,20 @@ from analytics.lint import Finding, lint_coe, quality_score
 from analytics.record import COE
 from analytics.store import raw_document, transaction
 
+# Bumped when the rules or the score change, so that results stored by an older version are
+# redone once (2: each missing section costs in full).
+LINT_VERSION = 2
+
+
+def lint_key(coe: COE) -> str:
+    """What a stored lint row was made from: the document's hash and the lint version."""
+    return f"{coe.source.sha256}/v{LINT_VERSION}"
+
 
 def lint_changed(conn: sqlite3.Connection, coes: Sequence[COE]) -> int:
-    """Lint every COE whose source hash differs from the stored lint row; returns how many."""
+    """Lint every COE whose document or lint version differs from its stored row; how many."""
     done = dict(conn.execute("SELECT coe_id, sha256 FROM lint"))
-    todo = [c for c in coes if done.get(c.id) != c.source.sha256]
+    todo = [c for c in coes if done.get(c.id) != lint_key(c)]
     rows = []
     raw_cache: dict[str, str | None] = {}
     for coe in todo:
@@ -28,7 +37,7 @@ def lint_changed(conn: sqlite3.Connection, coes: Sequence[COE]) -> int:
         rows.append(
             (
                 coe.id,
-                coe.source.sha256,
+                lint_key(coe),
                 quality_score(findings),
                 json.dumps([f.to_dict() for f in findings]),
             )

@@ -610,3 +610,21 @@ def test_each_missing_section_costs_in_full() -> None:
         ]
     )
     assert 100 - three == 3 * (100 - one)
+
+
+def test_results_of_an_older_lint_version_are_redone(tmp_path) -> None:
+    from analytics.ingest import ingest
+    from analytics.lint_store import lint_changed
+    from analytics.sample import generate_corpus
+    from analytics.store import load_coes, open_store
+
+    generate_corpus(3, 1, tmp_path / "c")
+    conn = open_store(tmp_path / "s.db")
+    ingest(conn, [tmp_path / "c" / "corpus"], progress=False)
+    coes = load_coes(conn)
+    assert lint_changed(conn, coes) == 3
+    assert lint_changed(conn, coes) == 0  # nothing changed: nothing redone
+    with conn:
+        conn.execute("UPDATE lint SET sha256 = substr(sha256, 1, 64) || '/v1', score = -1")
+    assert lint_changed(conn, coes) == 3
+    assert conn.execute("SELECT min(score) FROM lint").fetchone()[0] >= 0
