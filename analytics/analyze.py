@@ -89,7 +89,9 @@ def analyze(
     log(f"analyze: {len(coes)} COEs, {len(statements)} statements, {n_linted} linted")
     embedder = _embedder(settings, memo)
     # The vector space: the model actually used (its setting may have come from $COE_MODEL).
-    space = getattr(embedder, "cache_key", None) or settings.embedder
+    # TF-IDF has none that lasts: it is refitted on every run's corpus.
+    model_space = getattr(embedder, "cache_key", None)
+    space = model_space or settings.embedder
     previous = None if settings.full else reusable_run(conn, settings, space, statements, memo)
     corpus = corpus_digest(coes)
     if previous is not None and unchanged(previous, statements, corpus):
@@ -124,13 +126,11 @@ def analyze(
             "(--full re-clusters)"
         )
     statements = with_clusters(statements, assigned, previous)
-    # TF-IDF is refitted on every run: its axes do not carry over to the next one.
-    fixed_space = getattr(embedder, "cache_key", None) is not None
-    coords, axes = map_2d(
+    coords, axes = map_2d(  # a refitted TF-IDF space's axes do not carry over
         [s for s in statements if s.kind == ROOT_CAUSE],
         vectors,
         statements,
-        previous if fixed_space else None,
+        previous if model_space else None,
     )
     stage("map")
     analysis = Analysis(

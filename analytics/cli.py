@@ -174,7 +174,7 @@ def analyze(store_path, embedder, model, device, clusterer, seed, full, progress
     from analytics.model_registry import model_setting
 
     path = store_path or default_store_path()
-    _open(path).close()  # a bad store fails here, with its message, not in the worker
+    conn = _open(path)  # a bad store fails here, with its message, not in the worker
     if embedder != "tfidf":
         # Resolved here, so that a worker started elsewhere never decides them.
         model = model_setting(model)
@@ -186,20 +186,16 @@ def analyze(store_path, embedder, model, device, clusterer, seed, full, progress
     show = sys.stderr.isatty() if progress is None else progress
     code = worker.run(path, settings, progress=show, start=keep_warm)
     if code is not None:
+        conn.close()
         sys.exit(code)
     if keep_warm:
         click.echo("analyze: no warm worker could serve this run; running it here", err=True)
-    _analyze_here(path, settings, show)
-
-
-def _analyze_here(path: Path, settings: dict, progress: bool) -> None:
     from analytics.analyze import Settings
     from analytics.analyze import analyze as run_analyze
     from analytics.model_registry import ModelNotFoundError
 
-    conn = _open(path)
     try:
-        run_analyze(conn, Settings(**settings), progress=progress)
+        run_analyze(conn, Settings(**settings), progress=show)
     except ModelNotFoundError as exc:
         raise click.ClickException(f"{exc} (or use --embedder tfidf)") from exc
 

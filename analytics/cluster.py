@@ -121,8 +121,7 @@ class ThemeClusterer:
         else:
             points, assign = X, np.arange(n)
         condensed = np.clip(pdist(points, metric="cosine"), 0, 2)
-        constrained = self.distinct_within_group and groups is not None
-        if constrained:
+        if self.distinct_within_group and groups is not None:
             apart = _together(np.asarray(groups), assign[inverse], len(points))
             self.threshold_, labels = _constrained_cut(
                 squareform(condensed),
@@ -131,18 +130,15 @@ class ThemeClusterer:
                 self.thresholds,
                 self.max_blocked_share,
             )
+            # The tree keeps distinct texts apart; two statements of one COE can still share a
+            # cluster when they share a text or a k-means summary point.
+            labels = _one_per_group(labels[assign], inverse, np.asarray(groups), X)
         else:
             tree = linkage(condensed, method="average")
             self.threshold_ = self.distance_threshold or _best_cut(
                 tree, squareform(condensed), self.thresholds
             )
-            labels = fcluster(tree, t=self.threshold_, criterion="distance")
-        if constrained:
-            # The tree keeps distinct texts apart; two statements of one COE can still share a
-            # cluster when they share a text or a k-means summary point.
-            labels = _one_per_group(labels[assign], inverse, np.asarray(groups), X)
-        else:
-            labels = labels[assign][inverse]
+            labels = fcluster(tree, t=self.threshold_, criterion="distance")[assign][inverse]
         self.labels_ = _prune(labels, groups, self.min_cluster_size, self.min_groups, noise=-1)
         self.n_clusters_ = int(self.labels_.max() + 1)
         return self

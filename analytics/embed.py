@@ -18,7 +18,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from analytics.model_registry import model_setting, resolve_model
-from analytics.store import transaction
+from analytics.store import rows_in, transaction
 
 # The hub is never contacted: a model is a local folder or already cached.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -208,16 +208,8 @@ def embed_texts(
 
 
 def _read_cache(conn: sqlite3.Connection, key: str, hashes: list[str]) -> dict[str, np.ndarray]:
-    out: dict[str, np.ndarray] = {}
-    for start in range(0, len(hashes), 900):
-        chunk = hashes[start : start + 900]
-        marks = ",".join("?" * len(chunk))
-        for h, blob in conn.execute(
-            f"SELECT text_hash, vector FROM embeddings WHERE model = ? AND text_hash IN ({marks})",
-            [key, *chunk],
-        ):
-            out[h] = np.frombuffer(blob, dtype=np.float32)
-    return out
+    sql = "SELECT text_hash, vector FROM embeddings WHERE model = ? AND text_hash IN ({})"
+    return {h: np.frombuffer(blob, np.float32) for h, blob in rows_in(conn, sql, hashes, key)}
 
 
 def _write_cache(conn: sqlite3.Connection, key: str, vectors: dict[str, np.ndarray]) -> None:

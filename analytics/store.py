@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -133,6 +133,23 @@ def document_hashes(conn: sqlite3.Connection) -> dict[str, str]:
     return dict(conn.execute("SELECT path, sha256 FROM documents"))
 
 
+# Host parameters per statement: older SQLite builds allow at most 999.
+_MAX_PARAMS = 900
+
+
+def rows_in(conn: sqlite3.Connection, sql: str, values: Sequence, *before) -> Iterator[tuple]:
+    """The rows of ``sql``, whose ``IN ({})`` lists ``values``, queried in chunks that stay
+    under SQLite's parameter limit; ``before`` are the parameters ahead of the list.
+
+    >>> conn = sqlite3.connect(":memory:")
+    >>> sorted(rows_in(conn, "SELECT value FROM json_each('[1,2,3]') WHERE value IN ({})", [1, 3]))
+    [(1,), (3,)]
+    """
+    for start in range(0, len(values), _MAX_PARAMS):
+        chunk = values[start : start + _MAX_PARAMS]
+        yield from conn.execute(sql.format(",".join("?" * len(chunk))), [*before, *chunk])
+
+
 def coe_paths(conn: sqlite3.Connection) -> dict[str, str]:
     """COE id -> the path of the document it was read from."""
     return dict(conn.execute("SELECT id, path FROM coes"))
@@ -192,14 +209,10 @@ def load_coes(conn: sqlite3.Connection, cache: dict | None = None) -> list[COE]:
         conn.execute("BEGIN")
     try:
         keys = conn.execute(f"SELECT id, sha256 FROM coes {order}").fetchall()
-        missing = [k for k in keys if k not in cache]
-        for start in range(0, len(missing), 900):
-            ids = [i for i, _ in missing[start : start + 900]]
-            marks = ",".join("?" * len(ids))
-            for coe_id, sha, record in conn.execute(
-                f"SELECT id, sha256, record FROM coes WHERE id IN ({marks})", ids
-            ):
-                cache[(coe_id, sha)] = COE.from_dict(json.loads(record))
+        missing = [i for i, sha in keys if (i, sha) not in cache]
+        sql = "SELECT id, sha256, record FROM coes WHERE id IN ({})"
+        for coe_id, sha, record in rows_in(conn, sql, missing):
+            cache[(coe_id, sha)] = COE.from_dict(json.loads(record))
     finally:
         if own:
             conn.execute("COMMIT")

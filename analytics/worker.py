@@ -132,7 +132,9 @@ def serve(store: Path, idle_seconds: float = IDLE_SECONDS) -> None:
         # `coe worker --stop` sends SIGTERM: leave through ``finally`` (a run in progress is
         # rolled back by its transaction).
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        stamp, memo, identity = code_stamp(), Memo(), None
+        # Every entry of the memo is checked against the store before use (see Memo), so a
+        # store replaced at the same path needs no reset.
+        stamp, memo = code_stamp(), Memo()
         try:
             while True:
                 try:
@@ -147,10 +149,6 @@ def serve(store: Path, idle_seconds: float = IDLE_SECONDS) -> None:
                     if request.get("stamp") != stamp:
                         client.sendall(END + STALE)
                         return
-                    # A store replaced at the same path shares nothing with what the memo holds.
-                    current = _identity(store)
-                    if current != identity:
-                        memo, identity = Memo(), current
                     _serve_one(client, store, request, memo)
                 # What the memo holds lives on: keep the collector from walking it every run.
                 gc.collect()
@@ -198,29 +196,22 @@ def _read_request(client: socket.socket) -> dict | None:
     return request if isinstance(request, dict) and "settings" in request else None
 
 
-def _identity(store: Path) -> tuple[int, int] | None:
-    try:
-        info = os.stat(store)
-    except OSError:
-        return None
-    return info.st_dev, info.st_ino
-
-
 def _lock(path: Path, wait: float = 2.0):
     """The store's worker lock, with our pid in it; ``None`` if another worker holds it."""
     import fcntl
 
     handle = open(_open_private(path.with_suffix(".lock")), "r+", encoding="utf-8")  # noqa: SIM115
-    deadline = time.monotonic() + wait  # a command may be probing it for a moment
-    while True:
+
+    def take() -> bool:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
         except OSError:
-            if time.monotonic() > deadline:
-                handle.close()
-                return None
-            time.sleep(0.05)
+            return False
+        return True
+
+    if not _until(take, wait):  # a command may be probing the lock for a moment
+        handle.close()
+        return None
     handle.truncate(0)
     handle.write(str(os.getpid()))
     handle.flush()
@@ -244,9 +235,15 @@ def _holder(path: Path) -> int | None:
 
 
 def _wait_unlocked(path: Path, seconds: float = 10.0) -> None:
+    _until(lambda: _holder(path) is None, seconds)
+
+
+def _until(check, seconds: float, every: float = 0.05):
+    """The first true result of ``check()``, polled for up to ``seconds``; else ``None``."""
     deadline = time.monotonic() + seconds
-    while _holder(path) is not None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    while not (result := check()) and time.monotonic() < deadline:
+        time.sleep(every)
+    return result or None
 
 
 def _open_private(path: Path) -> int:
@@ -286,13 +283,9 @@ def _start(store: Path, path: Path) -> socket.socket | None:
         )
     finally:
         os.close(log)
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline and process.poll() is None:
-        sock = _connect(path)
-        if sock is not None:
-            return sock
-        time.sleep(0.02)
-    return _connect(path)  # it exited: another worker may have won the race for the lock
+    # Connect once it listens; if it exits first, another worker may have won the lock.
+    found = _until(lambda: _connect(path) or process.poll() is not None, STARTUP_SECONDS, 0.02)
+    return found if isinstance(found, socket.socket) else _connect(path)
 
 
 def _relay(sock: socket.socket, out, path: Path) -> bytes | None:

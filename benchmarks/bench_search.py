@@ -185,14 +185,10 @@ def synthesise_index(n: int, noise: float = 0.35):
     its file, the embedder, and the ids of the 1k COEs it copies."""
     from scipy import sparse
 
-    from analytics.analysis import load_analysis
     from analytics.packed_strings import pack, unpack
-    from analytics.search import PrecedentIndex, build_index
+    from analytics.search import PrecedentIndex
 
-    corpus, labels = corpus_1k()
-    documents = sorted(corpus / e["file"] for e in labels["coes"].values())
-    conn = analysed_store("search-1000-s0", documents)
-    base = build_index(conn, load_analysis(conn))
+    base, _, _ = labelled_index(0)
     path = OUT / f"search-synth-{n}.npz"
     if path.exists():  # delete it to synthesise again (after changing the index's arrays)
         return path, base.embedder, base.ids

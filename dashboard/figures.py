@@ -73,12 +73,14 @@ def plural(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _count_axis(largest: float, **extra) -> dict:
-    """An axis of COE counts: whole numbers only (a small range otherwise ticks 0.5 COEs)."""
-    axis = {"title": {"text": "COEs"}, "rangemode": "tozero", "tickformat": "d", **extra}
-    if largest <= 6:
-        axis["dtick"] = 1
-    return axis
+def _whole_ticks(largest: float) -> dict:
+    """Ticks of COE counts: whole numbers only (a small range otherwise ticks 0.5 COEs)."""
+    return {"tickformat": "d", **({"dtick": 1} if largest <= 6 else {})}
+
+
+def _count_axis(largest: float) -> dict:
+    """An axis of COE counts."""
+    return {"title": {"text": "COEs"}, "rangemode": "tozero", **_whole_ticks(largest)}
 
 
 def _axis(**extra) -> dict:
@@ -200,12 +202,7 @@ def theme_quarter_heatmap(rows: Sequence[dict], quarters: Sequence[str], top: in
         "colorscale": [[0, "#f8fafc"], [0.001, "#dbeafe"], [1, "#1e3a8a"]],
         "xgap": 2,
         "ygap": 2,
-        "colorbar": {
-            "title": {"text": "COEs"},
-            "thickness": 10,
-            "tickformat": "d",
-            **({"dtick": 1} if max(map(max, z)) <= 6 else {}),
-        },
+        "colorbar": {"title": {"text": "COEs"}, "thickness": 10, **_whole_ticks(max(map(max, z)))},
         "hovertemplate": "%{y}<br>%{x}: %{z} COEs<extra></extra>",
     }
     return _figure(

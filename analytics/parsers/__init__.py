@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 
 from analytics.parsers.errors import ParseError
+from analytics.parsers.markdown import WHY_STEP
 from analytics.parsers.structured import parse_csv, parse_json, parse_jsonl, parse_yaml
 from analytics.parsers.text import parse_markup
 from analytics.record import COE
@@ -45,7 +46,6 @@ _EXTENSIONS = {
 }
 _MD_HEADING = re.compile(r"^ {0,3}#{1,6}\s+\S|^\s*(?:=+|-{3,})\s*$", re.M)
 _YAML_KEY = re.compile(r"^[A-Za-z_][\w -]{0,40}:(?:\s|$)")
-_WHY_LINE = re.compile(r"why\s*#?\s*\d+\s*:", re.I)
 
 
 def sniff_format(text: str, path: str = "<text>") -> str:
@@ -64,7 +64,7 @@ def sniff_format(text: str, path: str = "<text>") -> str:
     lines = [ln for ln in head.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     if lines and lines[0].strip() == "---":
         return "markdown"
-    if any(_WHY_LINE.match(ln.strip()) for ln in lines[:40]):
+    if any(WHY_STEP.match(ln.strip()) for ln in lines[:40]):
         return "text"  # "Why 1: ..." lines read like YAML keys, but they are a why chain
     if lines and sum(
         bool(_YAML_KEY.match(ln)) or ln.startswith(("  ", "- ")) for ln in lines[:20]

@@ -173,7 +173,7 @@ def split_document(lines: list[Line], labels: bool = False) -> Document:
                 open_section(stripped, level, line.no, pseudo=False)
             i += 2
             continue
-        if _WHY_STEP.match(stripped) and (current is None or current.kind in (None, SUMMARY)):
+        if WHY_STEP.match(stripped) and (current is None or current.kind in (None, SUMMARY)):
             # A draft often writes "Why 1: ..." lines with no "Five whys" heading, after its
             # summary; inside another section (a timeline, an impact) they stay its text.
             level = 2 if not doc.sections else (stack[-1].level if stack else 2)
@@ -222,7 +222,8 @@ def _atx_heading(text: str) -> tuple[int, str] | None:
 _MARKUP_STARTS = ("```", "~~~", "<!--", "#", "**", "__")
 
 
-_WHY_STEP = re.compile(r"why\s*#?\s*\d+\s*[:.)-](?=\s|$)", re.I)
+# A line that opens a why-step: "Why 1: ...", "why #2) ..." ("Why 2.0 broke ..." does not).
+WHY_STEP = re.compile(r"why\s*#?\s*\d+\s*[:.)-](?=\s|$)", re.I)
 
 
 def _lines_to_read(lines: list[Line], labels: bool) -> list[int] | None:
@@ -241,7 +242,7 @@ def _lines_to_read(lines: list[Line], labels: bool) -> list[int] | None:
         return None
     marks = []
     for i, stripped in enumerate(map(str.strip, texts)):
-        if stripped.startswith(_MARKUP_STARTS) or stripped[-1:] == ":" or _WHY_STEP.match(stripped):
+        if stripped.startswith(_MARKUP_STARTS) or stripped[-1:] == ":" or WHY_STEP.match(stripped):
             marks.append(i)
         elif stripped and i and not stripped.strip("=-"):
             marks.append(i - 1)
