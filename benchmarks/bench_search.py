@@ -1,6 +1,11 @@
 """Benchmark: precedent search quality, against its own signals alone, and latency at 100k COEs.
 
-Three parts, each printed as a table:
+Four parts, each printed as a table:
+
+``labelled`` the labelled sets of ``benchmarks/search_sets.py`` (the devset's 12 drafts, the DFDS
+             recurring incidents, the generator's drafts), coegraph beside BM25 over whole
+             documents, TF-IDF cosine and MiniLM over whole documents, measured in one run:
+             recall@5, hit@5, MRR and first-is-relevant. ``--set`` picks sets (default all).
 
 ``quality``  the generator's 1,000-COE corpus (seed 0) with 100 held-out drafts, analysed with the
              default model (all-MiniLM-L6-v2, offline). recall@5 (share of drafts with a
@@ -28,7 +33,8 @@ Three parts, each printed as a table:
 Stores, corpora and the synthesised index are cached under ``benchmarks/out/`` (ignored by git;
 delete ``search-synth-*.npz`` after changing the index's arrays).
 
-    .venv/bin/python benchmarks/bench_search.py                   # all parts
+    .venv/bin/python benchmarks/bench_search.py                   # labelled and scale
+    .venv/bin/python benchmarks/bench_search.py --part labelled   # about 3 minutes
     .venv/bin/python benchmarks/bench_search.py --part quality --part dfds
 """
 
@@ -42,6 +48,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+if __package__ in (None, ""):  # run as a script: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 OUT = Path(__file__).resolve().parent / "out"
 DFDS = Path("/work/shared/corpora/dfds")
@@ -180,6 +189,45 @@ def part_dfds() -> dict:
     return {"found": found, "total": total, "groups": whole_groups}
 
 
+def part_labelled(names: list[str] | None = None) -> dict:
+    """coegraph beside whole-document baselines on every labelled set, in one run
+    (``benchmarks/search_sets.py`` says what each set and measure is)."""
+    from analytics.search import WEIGHTS
+    from benchmarks.search_sets import SETS, baseline_rankings, coegraph_rankings, measure
+
+    results = {}
+    for name in names or list(SETS):
+        t = time.perf_counter()
+        labelled = SETS[name]()
+        index = labelled.index()
+        rows = {"coegraph": measure(coegraph_rankings(labelled, index, WEIGHTS), labelled.queries)}
+        for base, rankings in baseline_rankings(labelled).items():
+            rows[base] = measure(rankings, labelled.queries)
+        results[name] = rows
+        print(
+            f"\n{name}: {len(labelled.queries)} queries over {len(labelled.documents)} documents"
+            f" ({len(index)} stored COEs; {time.perf_counter() - t:.0f}s)"
+        )
+        if labelled.unread:
+            print(
+                f"  not read by the parsers ({len(labelled.unread)}): {', '.join(labelled.unread)}"
+            )
+        print(f"  {'ranking':<24} {'recall@5':>8} {'hit@5':>6} {'MRR':>6} {'first':>6}")
+        for method, r in rows.items():
+            print(
+                f"  {method:<24} {r['recall@5']:>8.3f} {r['hit@5']:>6.3f} {r['mrr']:>6.3f}"
+                f" {r['first']:>6.3f}"
+            )
+        mine, bm25 = rows["coegraph"], rows["BM25 whole documents"]
+        print(
+            f"  coegraph - BM25: recall@5 {mine['recall@5'] - bm25['recall@5']:+.3f}, "
+            f"MRR {mine['mrr'] - bm25['mrr']:+.3f}"
+        )
+    print("\ntargets: devset recall@5 >= 0.85, MRR >= 0.80, recall@5 >= BM25 + 0.20; never below")
+    print("BM25 on any set; dfds: a partner first for every query (first = 1.0); generator >= 0.95")
+    return results
+
+
 def synthesise_index(n: int, noise: float = 0.35):
     """A 100k-COE index made by tiling the analysed 1k corpus's index (see the module docstring):
     its file, the embedder, and the ids of the 1k COEs it copies."""
@@ -300,7 +348,10 @@ def part_scale(n: int, rounds: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--part", action="append", choices=["quality", "dfds", "scale"])
+    parser.add_argument("--part", action="append", choices=["labelled", "quality", "dfds", "scale"])
+    parser.add_argument(
+        "--set", action="append", choices=["devset", "dfds", "generator"], help="labelled sets"
+    )
     parser.add_argument("--n", type=int, default=100_000, help="COEs in the scale part")
     parser.add_argument("--rounds", type=int, default=2, help="latency rounds in the scale part")
     parser.add_argument(
@@ -310,7 +361,9 @@ def main() -> None:
         help="corpus seed of the quality part, repeatable (default 0; 1 and 2 tune the weights)",
     )
     args = parser.parse_args()
-    parts = args.part or ["quality", "dfds", "scale"]
+    parts = args.part or ["labelled", "scale"]
+    if "labelled" in parts:
+        part_labelled(args.set)
     if "quality" in parts:
         for seed in args.seed or [0]:
             part_quality(seed)
