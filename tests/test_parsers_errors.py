@@ -61,7 +61,13 @@ def test_missing_file_is_parse_error(tmp_path):
 
 
 def test_unknown_format():
-    with pytest.raises(ParseError, match="unknown format 'docx'"):
+    with pytest.raises(ParseError, match="unknown format 'pdf'"):
+        parse_text("x", "a.pdf", fmt="pdf")
+
+
+def test_docx_as_text_is_a_clear_error():
+    # a Word file is binary: only parse_path/parse_bytes can read it
+    with pytest.raises(ParseError, match=r"\.docx file is binary"):
         parse_text("x", "a.docx", fmt="docx")
 
 

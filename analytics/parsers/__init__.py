@@ -18,7 +18,9 @@ import os
 import re
 from pathlib import Path
 
+from analytics.parsers.docx import parse_docx
 from analytics.parsers.errors import ParseError
+from analytics.parsers.html import parse_html
 from analytics.parsers.markdown import WHY_STEP
 from analytics.parsers.structured import parse_csv, parse_json, parse_jsonl, parse_yaml
 from analytics.parsers.text import parse_markup
@@ -27,7 +29,7 @@ from analytics.record import COE
 __all__ = ["FORMATS", "MAX_BYTES", "ParseError", "parse_bytes", "parse_path", "parse_text"]
 
 MAX_BYTES = 20 * 1024 * 1024
-FORMATS = ("markdown", "text", "json", "yaml", "jsonl", "csv")
+FORMATS = ("markdown", "text", "json", "yaml", "jsonl", "csv", "html", "docx")
 
 _EXTENSIONS = {
     ".md": "markdown",
@@ -43,8 +45,13 @@ _EXTENSIONS = {
     ".ndjson": "jsonl",
     ".csv": "csv",
     ".tsv": "csv",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".docx": "docx",
 }
 _MD_HEADING = re.compile(r"^ {0,3}#{1,6}\s+\S|^\s*(?:=+|-{3,})\s*$", re.M)
+_HTML_START = re.compile(r"(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.I | re.S)
 _YAML_KEY = re.compile(r"^[A-Za-z_][\w -]{0,40}:(?:\s|$)")
 
 
@@ -54,6 +61,8 @@ def sniff_format(text: str, path: str = "<text>") -> str:
     if ext in _EXTENSIONS:
         return _EXTENSIONS[ext]
     head = text.lstrip()[:4096]
+    if _HTML_START.match(head):
+        return "html"
     if head.startswith(("{", "[")):
         first = head.split("\n", 1)[0].strip()
         if head.startswith("{") and first.endswith("}") and "\n{" in head:
@@ -71,6 +80,13 @@ def sniff_format(text: str, path: str = "<text>") -> str:
     ) == min(len(lines), 20):
         return "yaml"
     return "text"
+
+
+def _is_docx(raw: bytes, path: str) -> bool:
+    """A Word document: by extension, or a ZIP archive holding ``word/document.xml``."""
+    if path.lower().endswith(".docx"):
+        return True
+    return raw[:4] == b"PK\x03\x04" and b"word/" in raw[:4096]
 
 
 def _decode(raw: bytes, path: str) -> str:
@@ -109,6 +125,10 @@ def parse_bytes(
         The hex SHA-256 of ``raw`` when the caller has already computed it (ingest does, to
         skip unchanged files), so that it is not hashed twice.
     """
+    if fmt == "docx" or (fmt is None and _is_docx(raw, path)):
+        if len(raw) > MAX_BYTES:
+            raise ParseError(path, None, f"file is larger than {MAX_BYTES // (1024 * 1024)} MB")
+        return parse_docx(raw, path, sha256 or hashlib.sha256(raw).hexdigest())
     text = _decode(raw, path)
     return _dispatch(text, path, fmt, sha256 or hashlib.sha256(raw).hexdigest())
 
@@ -180,6 +200,12 @@ def _dispatch(text: str, path: str, fmt: str | None, sha256: str) -> list[COE]:
         return parse_yaml(text, path, sha256)
     if fmt == "jsonl":
         return parse_jsonl(text, path, sha256)
+    if fmt == "html":
+        return parse_html(text, path, sha256)
+    if fmt == "docx":
+        raise ParseError(
+            path, None, "a .docx file is binary: read it with parse_path or parse_bytes"
+        )
     if fmt == "csv":
         return parse_csv(
             text, path, sha256, delimiter="\t" if path.lower().endswith(".tsv") else None

@@ -31,15 +31,21 @@ from analytics.parsers.metadata import (
     norm_key,
     read_key_values,
     split_key_value,
+    split_meta_line,
 )
 from analytics.parsers.timeline import TimeContext, parse_timeline, zone_in
 from analytics.parsers.whys import leaf_answers, looks_like_whys, parse_whys
 from analytics.record import COE, Action, Impact, Metrics, Source, TimelineEvent, Why
 
-# An id a document gives itself or cites: COE-2024-0012, PM2021-005, INC-1234, PIR-22.
+# An id a document gives itself or cites: COE-2024-0012, PM2021-005, INC-1234, PIR-22, and
+# team-prefixed ones such as MSG-COE-2025-02 or FINPLAT-PIR-0087 (the prefixes come first, so
+# that an id is never cut after its team's prefix).
 ID_PATTERN = re.compile(
-    r"\b(?:[A-Z]{2,6}[-_]?\d{4}[-_]\d{1,6}|[A-Z]{2,6}-\d{2,7}|(?:COE|PM|PIR|INC)\d{2,7})\b"
+    r"\b(?:[A-Z][A-Z0-9]{1,9}(?:-[A-Z][A-Z0-9]{1,9}){1,2}-\d{2,7}(?:-\d{1,6})?"
+    r"|[A-Z]{2,6}[-_]?\d{4}[-_]\d{1,6}|[A-Z]{2,6}-\d{2,7}|(?:COE|PM|PIR|INC)\d{2,7})\b"
 )
+# a value that is an id and nothing else ("Incident: WHS-INC-0932", "Ref: PRB0041237")
+ID_VALUE = re.compile(r"^(?:" + ID_PATTERN.pattern + r"|[A-Z]{2,6}\d{5,10})$")
 # \b(?:COE|PM|PIR|INC|PMR|POSTMORTEM)..., written so that every branch starts with its letter
 # and checks the word boundary behind it: the regex engine then skips ahead to a C, P or I
 # instead of trying each branch at every position of the whole document (4x faster).
@@ -114,7 +120,24 @@ _INCIDENT_WORDS = re.compile(
     r"errors?|impact\w*|customers?|disruption|unavailable)\b",
     re.I,
 )
-_FILE_ID = re.compile(r"^(?:[A-Za-z]{2,6}[-_]?\d{4}[-_]\d{1,6}|[A-Za-z]{2,6}-\d{2,7})")
+# An id opening a file name ("PM2022-009_-_Bad_AMI.md"), ending where a word boundary does: an
+# id-like start of a longer token ("danluu-0712be3e4b") is no id, and the stem is kept whole.
+_FILE_ID = re.compile(
+    r"^(?:[A-Za-z]{2,6}[-_]?\d{4}[-_]\d{1,6}|[A-Za-z]{2,6}-\d{2,7})(?=$|[\s_.]|-[A-Za-z_])"
+)
+_DOC_SUFFIXES = (
+    ".md",
+    ".markdown",
+    ".txt",
+    ".json",
+    ".yaml",
+    ".yml",
+    ".jsonl",
+    ".csv",
+    ".html",
+    ".htm",
+    ".docx",
+)
 
 
 _BULLET_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
@@ -168,18 +191,95 @@ def document_id(meta_id: Any, title: str, path: str) -> str:
     else the file name stem."""
     if meta_id not in (None, ""):
         return str(meta_id).strip()
-    m = ID_PATTERN.search(title[:60]) if title else None
-    if m and not _NOT_IDS.match(m.group(0)) and m.start() < 20:
-        return m.group(0)
+    found = title_id(title)
+    if found:
+        return found
     stem = os.path.basename(path)
-    for suffix in (".md", ".markdown", ".txt", ".json", ".yaml", ".yml", ".jsonl", ".csv"):
+    for suffix in _DOC_SUFFIXES:
         if stem.lower().endswith(suffix):
             stem = stem[: -len(suffix)]
             break
     m = _FILE_ID.match(stem)
     if m and not _NOT_IDS.match(m.group(0)):
-        return m.group(0).upper() if m.group(0)[:2].isalpha() else m.group(0)
+        return m.group(0)
     return stem or "unknown"
+
+
+def title_id(title: str) -> str | None:
+    """An id near the start of a title ("COE-2025-014: Payments outage")."""
+    m = ID_PATTERN.search(title[:60]) if title else None
+    if m and not _NOT_IDS.match(m.group(0)) and m.start() < 20:
+        return m.group(0)
+    return None
+
+
+# What introduces a document's own id on a line of its header: "INCIDENT REPORT - INC-7734",
+# "Developer Productivity -- DP-IR-2025-022", "[INCIDENT REPORT] FP-INC-2024-0419".
+_ID_LEAD = re.compile(
+    r"(?:\b(?:incident|report|review|post-?mortem|pir|coe|problem|ref|reference|ticket|id|no)"
+    r"|--|[—–·\]#])\W{0,3}$",
+    re.I,
+)
+
+
+def _preamble_id(preamble: list[Line]) -> str | None:
+    """The id a document's header lines give it, where no metadata key names it."""
+    seen = 0
+    for line in preamble:
+        text = line.text.strip()
+        if not text:
+            continue
+        seen += 1
+        if seen > 12:
+            break
+        if len(text) > 120:
+            continue
+        for m in ID_PATTERN.finditer(text):
+            if not _NOT_IDS.match(m.group(0)) and _ID_LEAD.search(text[: m.start()]):
+                return m.group(0)
+    return None
+
+
+_BARE_SEVERITY = re.compile(r"^(?:sev(?:erity)?[- ]?[0-5]|p[0-4])$", re.I)
+
+
+def _byline_values(preamble: list[Line]) -> list[tuple[int, str, str]]:
+    """``(line, field, value)`` from unkeyed segments of a one-line header such as
+    "Warehouse Systems · incident WHS-INC-0932 · 2025-12-18 · SEV1": an id (bare or after a
+    word such as "incident"), a date (bare or after "incident date") and a severity."""
+    out: list[tuple[int, str, str]] = []
+    seen = 0
+    for line in preamble:
+        if not line.text.strip():
+            continue
+        seen += 1
+        if seen > 12:
+            break
+        segments = split_meta_line(line.text)
+        for seg in segments or ():
+            if split_key_value(seg) is not None:
+                continue
+            words = seg.split()
+            if ID_VALUE.match(seg) or (
+                len(words) == 2 and ID_VALUE.match(words[1]) and _ID_LEAD.search(words[0])
+            ):
+                out.append((line.no, "id", words[-1]))
+            elif _BARE_SEVERITY.match(seg):
+                out.append((line.no, "severity", seg))
+            elif parse_date(seg):
+                out.append((line.no, "date", seg))
+            elif len(words) >= 3 and field_for(" ".join(words[:2])) == "date":
+                rest = " ".join(words[2:])
+                if parse_date(rest):
+                    out.append((line.no, "date", rest))
+    return out
+
+
+def _id_or(field: str | None, value: Any) -> str | None:
+    """``"id"`` for a title-like key whose value is an id ("Incident: WHS-INC-0932")."""
+    if field == "title" and isinstance(value, str) and ID_VALUE.match(value.strip()):
+        return "id"
+    return field
 
 
 def _meta_value(
@@ -212,7 +312,7 @@ def build_coe(
     # front matter: map keys through the alias table
     front: dict[str, Any] = {}
     for key, value in front_matter.items():
-        field = field_for(str(key))
+        field = _id_or(field_for(str(key)), value)
         if field is None:
             if norm_key(str(key)) not in IGNORED_KEYS:
                 warnings.append(f"line 1: front matter key '{key}' not recognised, ignored")
@@ -225,14 +325,18 @@ def build_coe(
     scopes += [(sec.kind, sec.lines) for sec in doc.sections]
     for kind, lines in scopes:
         for no, field, _key, value in read_key_values(lines):
+            field = _id_or(field, value)
             if field in _NARROW_META and kind not in _META_KINDS:
                 continue
             if field == "summary":
                 continue
             kv.setdefault(field, (no, value))
+        if kind is None:
+            for no, field, value in _byline_values(lines):
+                kv.setdefault(field, (no, value))
         if kind in _META_KINDS:
             for no, field, value in _table_key_values(lines):
-                kv.setdefault(field, (no, value))
+                kv.setdefault(_id_or(field, value), (no, value))
 
     title_v, _ = _meta_value(front, {}, "title")
     title = (
@@ -262,6 +366,8 @@ def build_coe(
         )
 
     meta_id, _ = _meta_value(front, kv, "id")
+    if meta_id in (None, "") and title_id(title) is None:
+        meta_id = _preamble_id(doc.preamble)
     coe_id = document_id(meta_id, title, path)
     if title.startswith(coe_id) and len(title) > len(coe_id) + 2:
         # "COE-2025-014: Payments outage" -> the id is kept in ``id``, the title is the rest

@@ -33,6 +33,18 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "document id",
         "postmortem",
         "post mortem id",
+        "ref",
+        "reference",
+        "incident ref",
+        "incident reference",
+        "incident number",
+        "incident no",
+        "review id",
+        "pir id",
+        "report id",
+        "ticket",
+        "problem id",
+        "problem number",
     ),
     "title": ("title", "name", "incident", "incident title", "subject", "headline"),
     "services": (
@@ -227,12 +239,62 @@ def field_for(key: str) -> str | None:
     return FIELD_OF.get(norm_key(key))
 
 
+_META_SEP = re.compile(r"\s+[·•|]\s+|;\s+")
+_DASH_SEP = re.compile(r"\s+[-–—]\s+")
+_SEP_CHARS = ("·", "•", " | ", "; ", " - ", " – ", " — ")
+
+
+def split_meta_line(text: str) -> list[str] | None:
+    """The segments of metadata written on one line with separators, or None.
+
+    ``·``, ``•``, ``|`` and ``;`` separate segments when at least two are ``Key: value``
+    with a known key, or when the line is three or more short segments (a byline such as
+    "Edge · incident EDGE-7 · 2025-01-02 · SEV2"). `` - `` separates only where every segment
+    is a known ``Key: value``, since a dash is common inside values.
+
+    Examples
+    --------
+    >>> split_meta_line("**Ticket:** MSG-7 · **Date:** 2025-02-14 · **Team:** Messaging")
+    ['Ticket: MSG-7', 'Date: 2025-02-14', 'Team: Messaging']
+    >>> split_meta_line("We rolled back; errors stopped.") is None
+    True
+    """
+    if not any(sep in text for sep in _SEP_CHARS) or text.lstrip().startswith("|"):
+        return None
+    clean = clean_inline(text).strip(" *_")
+    parts = [p.strip(" *_") for p in _META_SEP.split(clean)]
+    parts = [p for p in parts if p]
+    if len(parts) >= 2:
+        keyed = sum(_known_pair(p) for p in parts)
+        short = sum(len(p.split()) <= 6 for p in parts)
+        if keyed >= 2 or (len(parts) >= 3 and short * 2 > len(parts)):
+            return parts
+    parts = [p.strip(" *_") for p in _DASH_SEP.split(clean) if p.strip(" *_")]
+    if len(parts) >= 2 and all(_known_pair(p) for p in parts):
+        return parts
+    return None
+
+
+def _known_pair(segment: str) -> bool:
+    kv = split_key_value(segment)
+    return kv is not None and field_for(kv[0]) is not None
+
+
 def read_key_values(lines: list[Line]) -> list[tuple[int, str, str, str]]:
-    """``(line_no, field, key, value)`` for each line whose key is a known field."""
+    """``(line_no, field, key, value)`` for each line whose key is a known field; a line of
+    several ``Key: value`` segments (:func:`split_meta_line`) gives one per segment."""
     out: list[tuple[int, str, str, str]] = []
     for line in lines:
         text = line.text
         if ":" not in text:
+            continue
+        segments = split_meta_line(text)
+        if segments is not None:
+            for seg in segments:
+                kv = split_key_value(seg)
+                field = field_for(kv[0]) if kv is not None else None
+                if kv is not None and field is not None:
+                    out.append((line.no, field, kv[0], kv[1]))
             continue
         # a key line starts with a letter, a bullet or emphasis (see _KV); time stamps don't
         first = text.lstrip()[:1]
