@@ -13,6 +13,29 @@ from functools import cached_property
 
 ROOT_CAUSE, WHY, ACTION = "root_cause", "why", "action"
 
+# A statement's id names its COE, its kind and its place there: ``COE-1#rc0`` (first root cause),
+# ``COE-1#why3a`` (why ``3a``), ``COE-1#act2`` (third action). Built and read only here.
+_ID_TAG = {ROOT_CAUSE: "rc", WHY: "why", ACTION: "act"}
+
+
+def statement_id(coe_id: str, kind: str, ref: str | int) -> str:
+    """The id of a COE's root cause / why / action statement.
+
+    >>> statement_id("COE-1", ACTION, 2), statement_id("COE-1", WHY, "3a")
+    ('COE-1#act2', 'COE-1#why3a')
+    """
+    return f"{coe_id}#{_ID_TAG[kind]}{ref}"
+
+
+def action_ref(sid: str) -> tuple[str, int] | None:
+    """``(COE id, action index)`` of an action statement id; ``None`` for any other id.
+
+    >>> action_ref("COE-1#act2"), action_ref("COE-1#rc0")
+    (('COE-1', 2), None)
+    """
+    coe_id, sep, k = sid.rpartition("#act")
+    return (coe_id, int(k)) if sep and k.isdigit() else None
+
 
 @dataclass(frozen=True)
 class Statement:
@@ -38,6 +61,9 @@ class Cluster:
     representative: str
     statements: tuple[str, ...]
     coes: tuple[str, ...]
+    # The taxonomy id of a known failure mechanism (:mod:`analytics.mechanisms`); None for a
+    # discovered (emerging) theme, an action family or a why-step cluster.
+    mechanism: str | None = None
 
 
 @dataclass(frozen=True)

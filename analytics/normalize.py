@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from analytics import severity
+
 _MONTHS = {
     "jan": 1,
     "feb": 2,
@@ -255,31 +257,17 @@ def normalize_priority(value: object) -> str | None:
     return _PRIORITY_WORDS.get(text.lower().removesuffix(" priority"))
 
 
-_SEVERITY_CODE = re.compile(r"^(?:sev(?:erity)?|s)\s*[-_ .:#]?\s*([0-5])$", re.I)
-_SEVERITY_NUMBER = re.compile(r"^([1-5])$")
-
-
 def normalize_severity(value: object) -> str | None:
-    """Normalise a severity to ``Sev1``..``Sev5`` where it is on that scale, else as written.
+    """Normalise a severity onto the one scale of :mod:`analytics.severity`, else as written.
 
     Examples
     --------
     >>> normalize_severity("SEV-2"), normalize_severity("sev 2"), normalize_severity("S2")
     ('Sev2', 'Sev2', 'Sev2')
-    >>> normalize_severity("Major")
-    'Major'
+    >>> normalize_severity("Major"), normalize_severity("SEV0"), normalize_severity("P1")
+    ('Sev2', 'Sev0', 'Sev1')
     """
-    if value is None:
-        return None
-    text = str(value).strip()
-    if not text:
-        return None
-    head = text.split("(")[0].strip()
-    m = _SEVERITY_CODE.match(head) or _SEVERITY_NUMBER.match(head)
-    if m:
-        level = int(m.group(1))
-        return f"Sev{max(level, 1)}" if level else "Sev0"
-    return text
+    return severity.canonical(value)
 
 
 _KEBAB_DROP = re.compile(r"[`*_\"']")

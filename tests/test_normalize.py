@@ -89,12 +89,27 @@ def test_normalize_severity_known_scale(written):
     assert normalize_severity(written) == "Sev2"
 
 
+@pytest.mark.parametrize(
+    ("written", "scale"),
+    [
+        ("SEV0", "Sev0"),
+        ("P0", "Sev0"),
+        ("P1", "Sev1"),
+        ("Sev5", "Sev4"),
+        ("Critical", "Sev1"),
+        ("Major (High Impact, Service Degradation)", "Sev2"),
+        ("High", "Sev2"),
+        ("Medium", "Sev3"),
+        ("Minor", "Sev4"),
+        ("low", "Sev4"),
+    ],
+)
+def test_normalize_severity_maps_common_vocabularies_onto_one_scale(written, scale):
+    assert normalize_severity(written) == scale
+
+
 def test_normalize_severity_keeps_unknown_scale_as_written():
-    assert normalize_severity("Major") == "Major"
-
-
-def test_normalize_severity_does_not_read_priority_as_severity():
-    assert normalize_severity("P1") == "P1"
+    assert normalize_severity("customer-facing") == "customer-facing"
 
 
 @pytest.mark.parametrize(
