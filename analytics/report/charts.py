@@ -10,19 +10,14 @@ from html import escape
 
 import plotly.graph_objects as go
 
+from analytics import severity
+
 INK = "#1f2933"
 MUTED = "#7b8794"
 GRID = "#e4e7eb"
 ACCENT = "#2563eb"
 PREVIOUS = "#cbd2d9"
-SEVERITY_COLOURS = {
-    "Sev1": "#b91c1c",
-    "Sev2": "#ea580c",
-    "Sev3": "#d97706",
-    "Sev4": "#65a30d",
-    "Sev5": "#0891b2",
-    "other": "#9aa5b1",
-}
+SEVERITY_COLOURS = severity.COLOURS
 STATE_COLOURS = {"done": "#059669", "open": "#93c5fd", "overdue": "#dc2626"}
 FONT = "Inter, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 TOP = 12
@@ -81,7 +76,7 @@ def quarter_volume_figure(by_quarter: list[dict]) -> go.Figure:
             "hovertemplate": f"%{{x}} · {sev}: %{{y}}<extra></extra>",
         }
         for sev, colour in SEVERITY_COLOURS.items()
-        if any(r[sev] for r in by_quarter)
+        if any(r.get(sev) for r in by_quarter)
     ]
     shaded = [q for q, r in zip(quarters, by_quarter, strict=True) if r["in_period"]]
     shapes = (

@@ -11,96 +11,32 @@ Definitions, for a reporting period (a quarter, or ``since``..``until`` inclusiv
   history, so a report on a past quarter does not change when later COEs are added.
 - The **previous period** is the quarter before, or for a date range the range of the same
   length that ends the day before it starts.
-- A theme is **new** when first seen in the period, **recurring** when seen before the period
-  and again in it, **rising** when seen in the period with a rising trend.
-- Action follow-through (:func:`analytics.followthrough.follow_through`) is judged at the
-  reference date ``today``: by default the period's last day, or the current date when that is
-  earlier (a quarter still running).
+- New, recurring and rising themes: :func:`analytics.scores.period_themes` (the dashboard's
+  review page calls the same function).
+- Actions: :mod:`analytics.followthrough` (overdue, status unknown, repeat despite action),
+  judged at :func:`analytics.followthrough.as_of` of the period unless ``today`` is given.
+- Severity: :mod:`analytics.severity`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from analytics.analysis import ROOT_CAUSE, Analysis
-from analytics.followthrough import action_state, follow_through
+from analytics import followthrough, severity
+from analytics.analysis import ACTION, ROOT_CAUSE, Analysis, statement_id
+from analytics.followthrough import follow_through
+from analytics.periods import Period, parse_date, quarter_range
+from analytics.periods import quarter as quarter_of
 from analytics.record import COE
 from analytics.redact import person_names, redact
-from analytics.report.tables import SEVERITIES
-from analytics.scores import SystemicThresholds, quarter_range, theme_stats
-from analytics.scores import quarter as quarter_of
+from analytics.scores import SystemicThresholds, period_themes
 
 # Quarters shown in the by-quarter table and charts: two years is what a review compares.
 QUARTERS_SHOWN = 8
-_QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
-
-
-@dataclass(frozen=True)
-class Period:
-    """A reporting period: ``since``..``until`` inclusive, ISO dates."""
-
-    label: str
-    since: str
-    until: str
-
-    @classmethod
-    def of_quarter(cls, q: str) -> Period:
-        """``Period.of_quarter("2026Q3")`` -> 2026-07-01 .. 2026-09-30.
-
-        >>> Period.of_quarter("2026Q3")
-        Period(label='2026Q3', since='2026-07-01', until='2026-09-30')
-        """
-        m = _QUARTER_RE.match(q or "")
-        if not m:
-            raise ValueError(f"quarter must look like 2026Q3, not {q!r}")
-        y, n = int(m[1]), int(m[2])
-        end = dt.date(y + (n == 4), 1 if n == 4 else 3 * n + 1, 1) - dt.timedelta(days=1)
-        return cls(q, f"{y}-{3 * n - 2:02d}-01", end.isoformat())
-
-    @classmethod
-    def of_range(cls, since: str, until: str) -> Period:
-        """A date range; the label names both ends.
-
-        >>> Period.of_range("2025-01-01", "2025-06-30").label
-        '2025-01-01 to 2025-06-30'
-        """
-        a, b = _date(since, "since"), _date(until, "until")
-        if a > b:
-            raise ValueError(f"since ({since}) is after until ({until})")
-        return cls(f"{a} to {b}", a.isoformat(), b.isoformat())
-
-    def previous(self) -> Period:
-        """The quarter before, or the equally long range that ends the day before ``since``.
-
-        >>> Period.of_quarter("2026Q1").previous().label
-        '2025Q4'
-        >>> Period.of_range("2025-03-01", "2025-03-10").previous()
-        Period(label='2025-02-19 to 2025-02-28', since='2025-02-19', until='2025-02-28')
-        """
-        m = _QUARTER_RE.match(self.label)
-        if m:
-            y, n = int(m[1]), int(m[2])
-            return Period.of_quarter(f"{y - 1}Q4" if n == 1 else f"{y}Q{n - 1}")
-        a, b = dt.date.fromisoformat(self.since), dt.date.fromisoformat(self.until)
-        end = a - dt.timedelta(days=1)
-        return Period.of_range((end - (b - a)).isoformat(), end.isoformat())
-
-    def holds(self, date: str | None) -> bool:
-        return bool(date) and self.since <= date[:10] <= self.until
-
-
-def _date(value: str | dt.date, what: str) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise ValueError(f"{what} must be a date like 2026-07-01, not {value!r}") from None
+SEVERITIES = (*severity.SCALE, severity.UNRATED)
 
 
 def resolve_period(
@@ -181,15 +117,12 @@ def build_report(
     by_id = {c.id: c for c in history}
     in_period = [c for c in history if period.holds(c.date)]
     in_previous = [c for c in history if previous.holds(c.date)]
-    stats = theme_stats(analysis, history, thresholds or SystemicThresholds())
+    stats, changes = period_themes(
+        analysis, history, period, thresholds=thresholds or SystemicThresholds()
+    )
     systemic_ids = {r["id"] for r in stats if r["systemic"]}
-
-    def count_in(row: dict, p: Period) -> int:
-        return sum(p.holds(by_id[i].date) for i in row["coes"] if i in by_id)
-
     for row in stats:
-        row["coes_in_period"] = count_in(row, period)
-        row["coes_previous"] = count_in(row, previous)
+        row["coes_previous"] = sum(previous.holds(by_id[i].date) for i in row["coes"])
 
     report = {
         "title": f"Ops review {period.label}",
@@ -208,7 +141,7 @@ def build_report(
             "embedder": analysis.settings.get("embedder"),
         },
         "headline": _headline(in_period, in_previous, analysis.coe_theme, systemic_ids),
-        "themes": _theme_changes(stats, period),
+        "themes": {k: [_theme_item(r) for r in rows] for k, rows in changes.items()},
         "systemic": _systemic(analysis, stats, by_id, period),
         "follow_through": _follow_through(analysis, history, stats, period, as_of),
         "by_quarter": _by_quarter(history, period),
@@ -224,8 +157,8 @@ def _period_dict(p: Period) -> dict:
 
 def _as_of(period: Period, today: str | dt.date | None) -> str:
     if today is not None:
-        return _date(today, "today").isoformat()
-    return min(period.until, dt.date.today().isoformat())
+        return parse_date(today, "today").isoformat()
+    return followthrough.as_of(period)
 
 
 def _median(values) -> float | None:
@@ -239,7 +172,7 @@ def _headline(now: list[COE], before: list[COE], coe_theme: dict, systemic: set[
         in_systemic = sum(coe_theme.get(c.id) in systemic for c in coes)
         return {
             "coes": len(coes),
-            "sev12": sum(c.severity in ("Sev1", "Sev2") for c in coes),
+            "high_severity": sum(severity.is_high(c.severity) for c in coes),
             "ttd": _median(c.metrics.time_to_detect_minutes for c in coes),
             "ttm": _median(c.metrics.time_to_mitigate_minutes for c in coes),
             # Share of the COEs with a theme at all: one-off causes are not the denominator's
@@ -250,13 +183,27 @@ def _headline(now: list[COE], before: list[COE], coe_theme: dict, systemic: set[
     a, b = measures(now), measures(before)
     spec = (
         ("coes", "COEs", "", "lower"),
-        ("sev12", "Sev1 / Sev2 COEs", "", "lower"),
+        ("high_severity", f"{severity.HIGH_LABEL} COEs", "", "lower"),
         ("ttd", "Median time to detect", "min", "lower"),
         ("ttm", "Median time to mitigate", "min", "lower"),
         ("systemic_share", "COEs in systemic themes", "%", "lower"),
     )
+    # Each figure names the COEs it counts, so a reader can check it.
+    evidence = {
+        "coes": [c.id for c in now],
+        "high_severity": [c.id for c in now if severity.is_high(c.severity)],
+        "systemic_share": [c.id for c in now if coe_theme.get(c.id) in systemic],
+    }
     return [
-        {"key": k, "label": label, "value": a[k], "previous": b[k], "unit": unit, "better": better}
+        {
+            "key": k,
+            "label": label,
+            "value": a[k],
+            "previous": b[k],
+            "unit": unit,
+            "better": better,
+            "coes": evidence.get(k, []),
+        }
         for k, label, unit, better in spec
     ]
 
@@ -274,25 +221,9 @@ def _theme_item(row: dict) -> dict:
         "first_seen": row["first_seen"],
         "trend": row["trend"],
         "systemic": row["systemic"],
+        "systemic_reason": row["systemic_reason"],
         "score": row["score"],
     }
-
-
-def _theme_changes(stats: list[dict], period: Period) -> dict[str, list[dict]]:
-    out: dict[str, list[dict]] = {"new": [], "recurring": [], "rising": []}
-    for row in stats:
-        if not row["coes_in_period"]:
-            continue
-        item = _theme_item(row)
-        if row["first_seen"] and row["first_seen"] >= period.since:
-            out["new"].append(item)
-        else:
-            out["recurring"].append(item)
-        if row["trend"] == "rising":
-            out["rising"].append(item)
-    for items in out.values():
-        items.sort(key=lambda i: (-i["coes_in_period"], -i["score"], i["id"]))
-    return out
 
 
 def _systemic(
@@ -348,8 +279,10 @@ def _follow_through(
     for r in rows:
         in_period = [d for d in r["repeat_details"] if period.holds(d["date"])]
         for d in in_period:
-            coe, earlier = by_id[d["coe"]], by_id.get(d["after"])
-            titles = [_action_title(earlier, a) for a in d["actions"]] if earlier else []
+            coe = by_id[d["coe"]]
+            titles = [
+                f"{a['title']} (done, due {a['due']}; {a['id']})" for a in d["action_details"]
+            ]
             repeats.append(
                 {
                     "coe": d["coe"],
@@ -360,6 +293,7 @@ def _follow_through(
                     "after": d["after"],
                     "after_date": d["after_date"],
                     "actions": titles,
+                    "action_ids": list(d["actions"]),
                 }
             )
         if not (r["overdue"] or in_period):
@@ -374,6 +308,7 @@ def _follow_through(
                 "done": r["done"],
                 "open": r["open"],
                 "overdue": r["overdue"],
+                "status_unknown": r["unknown"],
                 "done_pct": r["done_pct"],
                 "repeats": len(r["repeats"]),
                 "repeats_in_period": len(in_period),
@@ -387,11 +322,6 @@ def _follow_through(
         "overdue": _overdue_actions(analysis, history, stats, period, as_of),
         "repeats": repeats,
     }
-
-
-def _action_title(coe: COE, statement_id: str) -> str:
-    k = int(statement_id.rsplit("#act", 1)[1])
-    return coe.actions[k].title if k < len(coe.actions) else statement_id
 
 
 def _overdue_actions(
@@ -408,11 +338,12 @@ def _overdue_actions(
         theme = analysis.coe_theme.get(coe.id)
         if theme not in systemic:
             continue
-        for action in coe.actions:
-            if action_state(action, as_of) != "overdue":
+        for k, action in enumerate(coe.actions):
+            if followthrough.action_state(action, as_of) != "overdue":
                 continue
             out.append(
                 {
+                    "id": statement_id(coe.id, ACTION, k),
                     "theme": theme,
                     "label": systemic[theme],
                     "coe": coe.id,
@@ -420,8 +351,8 @@ def _overdue_actions(
                     "owner": action.owner,
                     "priority": action.priority,
                     "due": action.due,
-                    "status": action.status or "open",
-                    "days_overdue": (dt.date.fromisoformat(as_of) - _date(action.due, "due")).days,
+                    "status": action.status,
+                    "days_overdue": (parse_date(as_of) - parse_date(action.due, "due")).days,
                 }
             )
     out.sort(key=lambda r: (r["due"], r["coe"], r["action"]))  # most overdue first
@@ -441,13 +372,13 @@ def _by_quarter(history: list[COE], period: Period) -> list[dict]:
     rows = []
     for q in span:
         members = groups.get(q, [])
-        severity = Counter(c.severity if c.severity in SEVERITIES else "other" for c in members)
+        mix = Counter(severity.bucket(c.severity) for c in members)
         rows.append(
             {
                 "quarter": q,
                 "in_period": Period.of_quarter(q).until >= period.since,
                 "coes": len(members),
-                **{s: severity.get(s, 0) for s in (*SEVERITIES, "other")},
+                **{s: mix.get(s, 0) for s in SEVERITIES},
                 "median_ttd": _median(c.metrics.time_to_detect_minutes for c in members),
                 "median_ttm": _median(c.metrics.time_to_mitigate_minutes for c in members),
             }

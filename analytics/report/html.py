@@ -14,6 +14,7 @@ from html import escape
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
+from analytics import severity
 from analytics.report.charts import report_figures
 from analytics.report.tables import (
     OVERDUE_SHOWN,
@@ -22,6 +23,7 @@ from analytics.report.tables import (
     change,
     report_tables,
     shown,
+    theme_facts,
 )
 
 CHART_CONFIG = {
@@ -139,11 +141,9 @@ _NUMERIC_KEYS = {
     "coes",
     "median_ttd",
     "median_ttm",
-    "Sev1",
-    "Sev2",
-    "Sev3",
-    "Sev4",
-    "Sev5",
+    "status_unknown",
+    *severity.SCALE,
+    severity.UNRATED,
 }
 
 
@@ -233,12 +233,7 @@ def _card(h: dict, previous_label: str) -> str:
 def _systemic_theme(theme: dict) -> str:
     trend = theme["trend"]
     chips = "".join(f'<span class="chip">{esc(k)}</span>' for k in theme["keywords"])
-    facts = (
-        f"Score {theme['score']:g} · {theme['coes_in_period']} COEs this period"
-        f" ({theme['coes_previous']} the period before) · {theme['coes_total']} to date since"
-        f" {theme['first_seen']} · services: {cell_text(theme['services'])}"
-        f" · teams: {cell_text(theme['teams'])}"
-    )
+    facts = theme_facts(theme)
     quote = (
         f"<blockquote>{esc(theme['representative'])}</blockquote>"
         if theme["representative"]

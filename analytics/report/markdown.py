@@ -10,7 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from analytics.report.tables import OVERDUE_SHOWN, Table, cell_text, report_tables, shown
+from analytics.report.tables import (
+    OVERDUE_SHOWN,
+    Table,
+    cell_text,
+    report_tables,
+    shown,
+    theme_facts,
+)
 
 _SPECIAL = re.compile(r"([\\|*_`<>\[\]#])")
 
@@ -98,12 +105,7 @@ def report_markdown(report: dict) -> str:
 
 
 def _systemic_theme(theme: dict) -> list[str]:
-    facts = (
-        f"Score {theme['score']:g}, trend {theme['trend']}; {theme['coes_in_period']} COEs in the"
-        f" period ({theme['coes_previous']} the period before), {theme['coes_total']} to date since"
-        f" {theme['first_seen']}. Services: {md_escape(cell_text(theme['services']))}."
-        f" Teams: {md_escape(cell_text(theme['teams']))}."
-    )
+    facts = md_escape(theme_facts(theme))
     rows = [
         {**e, "root_cause": f"“{e['root_cause']}”" if e["root_cause"] else ""}
         for e in theme["evidence"]

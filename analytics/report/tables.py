@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SEVERITIES = ("Sev1", "Sev2", "Sev3", "Sev4", "Sev5")
+from analytics import severity
+
+SEVERITIES = (*severity.SCALE, severity.UNRATED)
 
 # Documents meant for reading (HTML, Markdown) show this many overdue actions, the most overdue
 # first; the XLSX and JSON carry them all.
@@ -190,6 +192,35 @@ def change(value: float | None, previous: float | None, unit: str = "") -> str:
     if not previous:
         return f"{value - previous:+g}" if value != previous else "0"
     return f"{100 * (value - previous) / previous:+.0f}%"
+
+
+def plural(n: int, noun: str) -> str:
+    """``"1 COE"``, ``"3 COEs"``.
+
+    >>> plural(1, "COE"), plural(3, "COE")
+    ('1 COE', '3 COEs')
+    """
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def named(values, what: str) -> str:
+    """Names joined, or a note that the documents name none: absent is not zero.
+
+    >>> named(["api", "db"], "services"), named([], "services")
+    ('api, db', 'services not named')
+    """
+    return cell_text(list(values)) if values else f"{what} not named"
+
+
+def theme_facts(theme: dict) -> str:
+    """One line on a systemic theme: this period, why it is systemic, where, its rank score."""
+    return (
+        f"{plural(theme['coes_in_period'], 'COE')} this period"
+        f" ({theme['coes_previous']} the period before), {theme['coes_total']} to date since"
+        f" {theme['first_seen']}; trend {theme['trend']}. Systemic: {theme['systemic_reason']}."
+        f" Services: {named(theme['services'], 'services')}. Teams: {named(theme['teams'], 'teams')}."
+        f" Score {theme['score']:.0f}."
+    )
 
 
 def cell_text(value) -> str:
