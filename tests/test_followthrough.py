@@ -240,8 +240,10 @@ def test_follow_through_counts_every_promised_action(corpus) -> None:
     for r in rows:
         assert r["done"] + r["open"] + r["unknown"] + r["dropped"] == r["actions"]
         assert r["overdue"] <= r["open"]
-    assert 0 < sum(len(r["repeats"]) for r in rows) <= sum(
-        label["repeat_despite_action"] for label in labels["coes"].values()
+    assert (
+        0
+        < sum(len(r["repeats"]) for r in rows)
+        <= sum(label["repeat_despite_action"] for label in labels["coes"].values())
     )
 
 

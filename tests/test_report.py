@@ -57,12 +57,21 @@ def _world(extra: tuple[COE, ...] = ()):
             10,
             30,
             [
-                Action(None, "Automate certificate renewal", "P1", "payments", "2026-02-01", "open"),
+                Action(
+                    None, "Automate certificate renewal", "P1", "payments", "2026-02-01", "open"
+                ),
                 Action(None, "Alarm 30 days before expiry", "P1", "payments", "2026-02-15", "done"),
             ],
         ),
         _coe(
-            "C2", "2026-04-05", "Sev2", "auth-service", "identity", "Certificate renewal is by hand; no alarm on expiry", 20, 60
+            "C2",
+            "2026-04-05",
+            "Sev2",
+            "auth-service",
+            "identity",
+            "Certificate renewal is by hand; no alarm on expiry",
+            20,
+            60,
         ),
         _coe(
             "C3",
