@@ -181,3 +181,76 @@ def test_header_line_gives_the_id():
         "SUMMARY\n-------\nJobs waited for hours after PRICE-4410 shipped.\n"
     )
     assert parse_text(text, "ci.txt")[0].id == "DP-IR-2025-022"
+
+
+INCIDENT_TOOL_EXPORT = """{
+  "data": {
+    "key": "INC-1187",
+    "name": "Checkout failing during processor outage",
+    "severity": "SEV2",
+    "started_at": "2024-03-08T10:31:00Z",
+    "services": [{"name": "courier-tracking", "tier": 1}],
+    "teams": [{"name": "Courier"}],
+    "retrospective": {
+      "fields": {
+        "root_cause": "Checkout called one card processor synchronously with no fallback.",
+        "five_whys": [
+          {"question": "Why did payments fail?", "answer": "The processor timed out."},
+          {"question": "Why did that block checkout?", "answer": "No fallback existed."}
+        ]
+      }
+    },
+    "action_items": [
+      {"summary": "Add a circuit breaker", "assignee": {"name": "Courier backend"},
+       "due_date": "2024-03-15", "state": "done", "ticket": "CRR-4410"}
+    ],
+    "role_assignments": [{"role": "incident_commander", "assignee": "someone"}]
+  }
+}"""
+
+
+def test_tool_export_with_unknown_field_names():
+    coe = parse_text(INCIDENT_TOOL_EXPORT, "incident-export.json")[0]
+    assert coe.id == "INC-1187"
+    assert (coe.date, coe.services, coe.team) == ("2024-03-08", ("courier-tracking",), "Courier")
+    assert coe.root_causes == (
+        "Checkout called one card processor synchronously with no fallback.",
+    )
+    assert max(why_depths(coe.whys).values()) == 2
+    a = coe.actions[0]
+    assert (a.id, a.title, a.owner, a.due, a.status) == (
+        "CRR-4410",
+        "Add a circuit breaker",
+        "Courier backend",
+        "2024-03-15",
+        "done",
+    )
+    assert any("role_assignments" in w for w in coe.warnings)
+
+
+def test_servicenow_like_export_prefers_the_reference_over_a_database_key():
+    text = """{"result": {"sys_id": "7f3c2a9e1b8d4e0f", "number": "PRB0041237",
+      "short_description": "VPN refused all connections",
+      "u_root_cause_summary": "The gateway certificate was renewed by hand and expired.",
+      "u_five_whys": [{"seq": 1, "why": "Why no connections?", "because": "Cert expired."}],
+      "problem_tasks": [{"short_description": "Inventory DMZ certificates",
+        "assigned_to": {"display_value": "PKI engineer"}, "due_date": "2026-04-17"}]}}"""
+    coe = parse_text(text, "snow.json")[0]
+    assert coe.id == "PRB0041237"
+    assert coe.title == "VPN refused all connections"
+    assert coe.root_causes == ("The gateway certificate was renewed by hand and expired.",)
+    assert [(w.question, w.answer) for w in coe.whys] == [("Why no connections?", "Cert expired.")]
+    assert (coe.actions[0].owner, coe.actions[0].due) == ("PKI engineer", "2026-04-17")
+
+
+def test_yaml_actions_with_who_and_when():
+    text = (
+        "title: Hub lost access\nroot_cause: A route leak.\ncorrective_actions:\n"
+        "  - what: Probe RTT from each hub\n    who: Support Tools SRE\n    when: 2026-05-15\n"
+    )
+    a = parse_text(text, "hub.yaml")[0].actions[0]
+    assert (a.title, a.owner, a.due) == (
+        "Probe RTT from each hub",
+        "Support Tools SRE",
+        "2026-05-15",
+    )

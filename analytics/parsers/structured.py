@@ -38,6 +38,7 @@ from analytics.parsers.document import (
     find_incident_duration,
 )
 from analytics.parsers.errors import ParseError
+from analytics.parsers.mapping import normalise_export
 from analytics.parsers.metadata import FIELD_OF, YAML_LOADER, norm_key
 from analytics.parsers.timeline import TimeContext, leading_time
 from analytics.parsers.whys import parse_whys
@@ -279,15 +280,21 @@ def coe_from_mapping(
     sha256: str,
     where: str = "",
     index: int | None = None,
+    mapping: dict[str, str] | None = None,
 ) -> COE:
     """A COE record from one mapping (a JSON/YAML document, a JSONL line or a CSV row).
 
     ``where`` prefixes warnings ("line 4: "); ``index`` (1-based) distinguishes the derived id
-    of several records from one file.
+    of several records from one file; ``mapping`` is a user's ``{"path.or.key": field}``
+    for a tool's own field names (:mod:`analytics.parsers.mapping`).
     """
     fields: dict[str, Any] = {}
     warnings: list[str] = []
     nested_metrics: dict[str, Any] = {}
+    data, explained = normalise_export(data, FIELDS, mapping)
+    warnings.extend(
+        f"{where}field '{key}' not recognised, ignored" for key, to in explained if to == "ignored"
+    )
     for key, value in data.items():
         if key is None:
             warnings.append(f"{where}extra cells without a column header, ignored: {value}")
