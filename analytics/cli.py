@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
 import click
 
 from analytics.output import FORMATS, render
-from analytics.store import StoreError, default_store_path, open_store
+from analytics.store import StoreError, default_store_path, describe_error, open_store
 
 store_option = click.option(
     "--store",
@@ -21,14 +22,34 @@ store_option = click.option(
 )
 
 
+# The store the running command opened: an environment error names it.
+_opened: list[Path] = []
+
+
 def _open(store_path: Path | None):
+    path = store_path or default_store_path()
+    _opened.append(path)
     try:
-        return open_store(store_path or default_store_path())
+        return open_store(path)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group; an error of the store's environment (disk full, read-only store or
+    media, a write lock held past the wait) ends any command with a message, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except sqlite3.OperationalError as exc:
+            message = describe_error(exc, _opened[-1] if _opened else default_store_path())
+            if message is None:
+                raise
+            raise click.ClickException(message) from exc
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="coegraph")
 def main() -> None:
     """coegraph: root-cause graph analytics over COE documents."""
@@ -71,17 +92,32 @@ def parse(file: Path, fmt: str) -> None:
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
 )
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="List every document's warnings and every skipped file (else their counts).",
+)
 def ingest(
-    paths: tuple[Path, ...], store_path: Path | None, fmt: str, progress: bool | None
+    paths: tuple[Path, ...],
+    store_path: Path | None,
+    fmt: str,
+    progress: bool | None,
+    verbose: bool,
 ) -> None:
-    """Parse files and folders into the store; exit 1 if any file failed."""
+    """Parse files and folders into the store; exit 1 if any file failed.
+
+    Each document's warnings (what its parser could not read) and the files a folder walk
+    skipped are counted in the summary, and listed with --verbose (JSON lists them always).
+    """
     from analytics.ingest import ingest as run_ingest
 
     conn = _open(store_path)
-    results = run_ingest(conn, paths, progress=progress)
+    skipped: list = []
+    results = run_ingest(conn, paths, progress=progress, skipped=skipped)
     rows = [r.to_dict() for r in results]
     if fmt == "json":
-        click.echo(render(rows, "json"))
+        click.echo(render(rows + [r.to_dict() for r in skipped], "json"))
     else:
         shown = [r for r in rows if r["status"] != "unchanged" or fmt == "csv"]
         for r in shown:
@@ -89,16 +125,44 @@ def ingest(
             r["reason"] = f"line {r['line']}: {r['reason']}" if r["line"] else r["reason"]
         if shown:
             click.echo(render(shown, fmt, ["status", "path", "coe_ids", "reason"]))
-        for r in results:
-            for w in r.warnings:
-                click.echo(f"warning: {r.path}: {w}", err=True)
-        counts = {
-            s: sum(r.status == s for r in results)
-            for s in ("ingested", "updated", "unchanged", "failed")
-        }
-        click.echo(", ".join(f"{n} {s}" for s, n in counts.items()), err=True)
+        _ingest_notes(results, skipped, verbose)
     if any(r.status == "failed" for r in results):
         sys.exit(1)
+
+
+def _ingest_notes(results: list, skipped: list, verbose: bool) -> None:
+    """Warnings and skipped files on stderr, then the summary: nothing is left out silently."""
+    from collections import Counter
+
+    documents = 0
+    for r in results:
+        for w in r.warnings:
+            click.echo(f"warning: {r.path}: {w}", err=True)
+        documents += bool(r.record_warnings)
+        if verbose:
+            for w in r.record_warnings:
+                click.echo(f"warning: {r.path}: {w}", err=True)
+    if verbose:
+        for r in skipped:
+            click.echo(f"skipped: {r.path}: {r.reason}", err=True)
+    counts = {
+        s: sum(r.status == s for r in results)
+        for s in ("ingested", "updated", "unchanged", "failed")
+    }
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items())
+    if skipped:
+        reasons = Counter(r.reason for r in skipped).most_common()
+        summary += (
+            f", {len(skipped)} skipped (" + "; ".join(f"{n} {why}" for why, n in reasons) + ")"
+        )
+    click.echo(summary, err=True)
+    if documents and not verbose:
+        total = sum(len(r.record_warnings) for r in results)
+        click.echo(
+            f"{total} warning(s) in {documents} document(s): what the parser could not read "
+            "(--verbose lists them)",
+            err=True,
+        )
 
 
 @main.command()

@@ -26,7 +26,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
 def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    # surrogatepass: a record stored before parsing replaced lone surrogates must still hash
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 class SentenceTransformerEmbedder:
@@ -153,8 +154,15 @@ class TfidfEmbedder:
         return self
 
     def transform(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
-        reduced = self.svd_.transform(self.vectorizer_.transform(list(texts)))
-        return _normalise(reduced.astype(np.float32))
+        texts = list(texts)
+        reduced = self.svd_.transform(self.vectorizer_.transform(texts)).astype(np.float32)
+        # A text with no usable token ("the", "x", "12345") is a zero row, whose cosine distance
+        # to anything is NaN and stops clustering; it gets a direction of its own instead, from
+        # its hash, so it stays apart from every other text (and equal texts stay equal).
+        for i in np.flatnonzero(~np.linalg.norm(reduced, axis=1).astype(bool)):
+            seed = int(text_hash(texts[i])[:8], 16)
+            reduced[i] = np.random.default_rng(seed).standard_normal(reduced.shape[1])
+        return _normalise(reduced)
 
 
 EMBEDDERS = {"sentence-transformers": SentenceTransformerEmbedder, "tfidf": TfidfEmbedder}

@@ -1,13 +1,16 @@
 """Ingest documents into the store: per-file outcomes, one transaction, unchanged files skipped.
 
 A run is all-or-nothing at the database level (one transaction) yet per-file at the document
-level: a file that cannot be parsed is reported as failed and everything else is stored.
+level: a file that cannot be read or parsed, whatever the reason, is reported as failed (with
+the line where known) and everything else is stored. Only regular files are read, at most
+``MAX_BYTES`` of them (:func:`analytics.parsers.reading.read_document`).
 Files are read in sorted path order; when two files carry the same COE id the later one wins
 and both are named in a warning, so the outcome does not depend on directory listing order.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -18,7 +21,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from analytics.parsers import MAX_BYTES, ParseError, parse_bytes, parse_path
+from analytics.parsers import MAX_BYTES, ParseError, parse_bytes
+from analytics.parsers.reading import display_path, read_document
 from analytics.store import coe_paths, document_hashes, put_document, transaction
 
 SUPPORTED_SUFFIXES = frozenset(
@@ -36,6 +40,8 @@ class FileResult:
     reason: str | None = None
     line: int | None = None
     warnings: tuple[str, ...] = field(default=())
+    # what the parser could not read inside the document (the records' own warnings)
+    record_warnings: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict:
         return {
@@ -45,6 +51,7 @@ class FileResult:
             "reason": self.reason,
             "line": self.line,
             "warnings": list(self.warnings),
+            "record_warnings": list(self.record_warnings),
         }
 
 
@@ -64,47 +71,106 @@ def _own_file(name: str) -> bool:
     return stem.upper() in REPOSITORY_FILES or bool(TEMPLATE_NAME.search(stem))
 
 
-def iter_documents(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
+@dataclass
+class Scan:
+    """What a walk of the named paths found: documents to read, and what it did not read.
+
+    ``failed`` holds folders that could not be listed (their documents are missing from the
+    run, so the run fails); ``skipped`` holds files and folders left out on purpose (hidden,
+    a repository's own files, templates, other file types), each with its reason.
+    """
+
+    files: list[Path] = field(default_factory=list)
+    failed: list[FileResult] = field(default_factory=list)
+    skipped: list[FileResult] = field(default_factory=list)
+
+
+def scan(paths: Iterable[str | os.PathLike]) -> Scan:
     """Files named directly, and supported files under named folders, in sorted order.
 
     Hidden files and folders (``.git``), a repository's own files (README, LICENSE,
-    CONTRIBUTING, ...: :data:`REPOSITORY_FILES`) and blank templates (a name ending in the
-    word "template") are skipped when walking a folder: a folder of postmortems is usually a
-    repository, with a template to copy. A file named directly is always taken, whatever its
-    name or suffix, so the parser can say what is wrong with it.
+    CONTRIBUTING, ...: :data:`REPOSITORY_FILES`), blank templates (a name ending in the word
+    "template") and other file types are skipped when walking a folder, each with its reason: a
+    folder of postmortems is usually a repository, with a template to copy. A file named
+    directly is always taken, whatever its name or suffix, so the parser can say what is wrong
+    with it. Symbolic links to folders are not followed (a link loop would never end).
     """
     found: set[Path] = set()
+    out = Scan()
     real_dirs: dict[Path, Path] = {}
     for p in map(Path, paths):
         if p.is_dir():
-            for child in p.rglob("*"):
-                rel = child.relative_to(p).parts
-                if (
-                    child.is_file()
-                    and child.suffix.lower() in SUPPORTED_SUFFIXES
-                    and not any(part.startswith(".") for part in rel)
-                    and not _own_file(child.name)
-                ):
-                    found.add(_real_path(child, real_dirs))
+            _walk(p, found, out, real_dirs)
         else:
             found.add(_real_path(p, real_dirs))
-    return iter(sorted(found))
+    out.files = sorted(found)
+    return out
+
+
+def _walk(root: Path, found: set[Path], out: Scan, real_dirs: dict[Path, Path]) -> None:
+    def unreadable(exc: OSError) -> None:
+        where = display_path(exc.filename if exc.filename is not None else root)
+        reason = exc.strerror or str(exc)
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            reason = "permission denied: cannot list the folder, its documents were not read"
+        out.failed.append(FileResult(where, "failed", reason=reason))
+
+    for folder, dirs, names in os.walk(root, onerror=unreadable):
+        base = Path(folder)
+        for d in sorted(dirs):
+            why = None
+            if d.startswith("."):
+                why = "hidden folder"
+            elif (base / d).is_symlink():
+                why = "symbolic link to a folder, not followed"
+            if why:
+                dirs.remove(d)
+                out.skipped.append(FileResult(display_path(base / d), "skipped", reason=why))
+        for name in names:
+            child = base / name
+            why = None
+            if name.startswith("."):
+                why = "hidden file"
+            elif child.suffix.lower() not in SUPPORTED_SUFFIXES:
+                why = f"not a document type coegraph reads ({child.suffix or 'no extension'})"
+            elif _own_file(name):
+                why = "a repository's own file or a blank template"
+            if why:
+                out.skipped.append(FileResult(display_path(child), "skipped", reason=why))
+            else:
+                found.add(_real_path(child, real_dirs))
+
+
+def iter_documents(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
+    """The documents :func:`scan` finds, in sorted order."""
+    return iter(scan(paths).files)
 
 
 def _real_path(p: Path, real_dirs: dict[Path, Path]) -> Path:
     """``p.resolve()``, with each folder resolved once (``real_dirs`` caches them).
 
     Path.resolve walks every component of the path; the files of a corpus share a few folders.
+    A path that cannot be resolved (a symbolic link loop) is kept as given, absolute: reading
+    it then says what is wrong.
     """
-    if p.name in ("", ".", "..") or p.is_symlink():
-        return p.resolve()
-    if p.parent not in real_dirs:
-        real_dirs[p.parent] = p.parent.resolve()
+    try:
+        if p.is_symlink() and not p.exists():
+            return p.absolute()  # dangling: keep the link's own name, reading it says why
+        if p.name in ("", ".", "..") or p.is_symlink():
+            return p.resolve()
+        if p.parent not in real_dirs:
+            real_dirs[p.parent] = p.parent.resolve()
+    except (OSError, RuntimeError):
+        return p.absolute()
     return real_dirs[p.parent] / p.name
 
 
 def ingest(
-    conn: sqlite3.Connection, paths: Iterable[str | os.PathLike], *, progress: bool | None = None
+    conn: sqlite3.Connection,
+    paths: Iterable[str | os.PathLike],
+    *,
+    progress: bool | None = None,
+    skipped: list[FileResult] | None = None,
 ) -> list[FileResult]:
     """Parse and store every document under ``paths``; return one result per file.
 
@@ -116,12 +182,25 @@ def ingest(
         Files and folders.
     progress : bool or None
         Show a progress bar; ``None`` shows it when stderr is a terminal.
+    skipped : list, optional
+        Receives a ``skipped`` result, with its reason, for each file or folder the walk of a
+        folder left out on purpose (:func:`scan`).
+
+    Returns
+    -------
+    list of FileResult
+        One per document read (and one ``failed`` per folder that could not be listed).
+        Whatever goes wrong reading one document is that document's result; only an error of
+        the store itself (disk full, read-only) ends the run, rolled back.
     """
-    files = list(iter_documents(paths))
-    results: list[FileResult] = []
+    found = scan(paths)
+    if skipped is not None:
+        skipped.extend(found.skipped)
+    results: list[FileResult] = list(found.failed)
     with transaction(conn):
         known = document_hashes(conn)
         owners = coe_paths(conn)
+        files = found.files
         bar = tqdm(files, desc="ingest", unit="file", disable=_quiet(progress, len(files)))
         for path in bar:
             result = _ingest_one(conn, path, known, owners)
@@ -132,33 +211,62 @@ def ingest(
 def _ingest_one(
     conn: sqlite3.Connection, path: Path, known: dict[str, str], owners: dict[str, str]
 ) -> FileResult:
-    key = str(path)
+    key = display_path(path)
+    notes = []
+    if key != str(path):
+        notes.append(f"the file name is not UTF-8; stored as {key}")
     try:
-        size = path.stat().st_size
-        raw = path.read_bytes() if size <= MAX_BYTES else b""
-    except (FileNotFoundError, NotADirectoryError):
-        return FileResult(key, "failed", reason="no such file")
-    except OSError as exc:
-        return FileResult(key, "failed", reason=exc.strerror or str(exc))
-    digest = hashlib.sha256(raw).hexdigest()
-    if known.get(key) == digest and size <= MAX_BYTES:
-        return FileResult(key, "unchanged")
-    try:
-        # parse_path on an oversized file reports the size without reading it.
-        coes = parse_bytes(raw, key, sha256=digest) if size <= MAX_BYTES else parse_path(path)
+        raw = read_document(path, MAX_BYTES)
     except ParseError as exc:
         return FileResult(key, "failed", reason=exc.reason, line=exc.line)
-    warnings = []
+    digest = hashlib.sha256(raw).hexdigest()
+    if known.get(key) == digest:
+        return FileResult(key, "unchanged")
+    try:
+        coes = parse_bytes(raw, key, sha256=digest)
+    except ParseError as exc:
+        return FileResult(key, "failed", reason=exc.reason, line=exc.line)
+    except RecursionError:
+        return FileResult(key, "failed", reason="nested too deeply to read")
+    except MemoryError:
+        return FileResult(key, "failed", reason="ran out of memory reading it")
+    except Exception as exc:  # noqa: BLE001 - one document's bug must not cost the others
+        return FileResult(
+            key,
+            "failed",
+            reason=f"coegraph could not read it ({type(exc).__name__}: {exc}); "
+            "please report this with the file",
+        )
+    warnings = list(notes)
     for coe in coes:
         previous = owners.get(coe.id)
         if previous is not None and previous != key:
             warnings.append(f"COE id {coe.id} also in {previous}; this file's record wins")
-        owners[coe.id] = key
     fmt = coes[0].source.format if coes else ""
-    put_document(conn, key, digest, fmt, raw, coes, new=key not in known)
+    conn.execute("SAVEPOINT document")
+    try:
+        put_document(conn, key, digest, fmt, raw, coes, new=key not in known)
+    except sqlite3.OperationalError:
+        raise  # the store's own trouble (disk full, read-only): the run stops, rolled back
+    except (ValueError, TypeError, OverflowError, sqlite3.Error) as exc:
+        conn.execute("ROLLBACK TO document")
+        conn.execute("RELEASE document")
+        return FileResult(
+            key, "failed", reason=f"its record could not be stored ({type(exc).__name__}: {exc})"
+        )
+    conn.execute("RELEASE document")
+    for coe in coes:
+        owners[coe.id] = key
     status = "updated" if key in known else "ingested"
     known[key] = digest
-    return FileResult(key, status, tuple(c.id for c in coes), warnings=tuple(warnings))
+    record_warnings = tuple(w for c in coes for w in c.warnings)
+    return FileResult(
+        key,
+        status,
+        tuple(c.id for c in coes),
+        warnings=tuple(warnings),
+        record_warnings=record_warnings,
+    )
 
 
 def _quiet(progress: bool | None, total: int) -> bool | None:

@@ -7,6 +7,7 @@ record a warning instead of guessing.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 
@@ -192,11 +193,11 @@ def parse_duration_minutes(value: object) -> float | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return float(value)
+        return _finite(value)
     text = str(value).strip()
     bare = _BARE_NUMBER.match(text)
     if bare:
-        return float(bare.group(1))
+        return _finite(float(bare.group(1)))
     clock = _CLOCK.match(text)
     if clock:
         seconds = int(clock.group("s") or 0)
@@ -208,7 +209,17 @@ def parse_duration_minutes(value: object) -> float | None:
     for m in _DURATION_UNIT.finditer(span.group(0)):
         unit = m.group("unit").lower()
         total += float(m.group("num").replace(",", ".")) * _UNIT_MINUTES[unit[0]]
-    return round(total, 4)
+    return _finite(round(total, 4))
+
+
+def _finite(number: float) -> float | None:
+    """``number`` as a float, or None for infinity and NaN (a 400-digit number, ``.inf`` in
+    YAML): a record's numbers are stored as JSON and summed, and neither survives them."""
+    try:
+        number = float(number)
+    except OverflowError:  # an int past the float range
+        return None
+    return number if math.isfinite(number) else None
 
 
 def find_duration(text: str) -> tuple[float | None, re.Match[str] | None]:
@@ -389,7 +400,7 @@ def parse_count(value: object) -> int | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return int(value)
+        return _count(value)
     text = str(value).strip().lstrip("~≈>< ").removeprefix("about ").removeprefix("approximately ")
     m = _NUMBER_WORD.match(text)
     if not m:
@@ -404,6 +415,16 @@ def parse_count(value: object) -> int | None:
         number *= 1000
     elif mult in ("m", "million"):
         number *= 1_000_000
+    return _count(number)
+
+
+def _count(number: float) -> int | None:
+    """A whole count, or None when ``number`` is not finite or past what a 64-bit integer
+    holds (the store, numpy and the exports all read counts as one)."""
+    if isinstance(number, int):
+        return number if abs(number) < 2**63 else None
+    if not math.isfinite(number) or abs(number) >= 2**63:
+        return None
     return int(round(number))
 
 
@@ -412,6 +433,6 @@ def parse_percent(value: object) -> float | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return float(value)
+        return _finite(value)
     m = re.search(r"(\d+(?:\.\d+)?)\s*%?", str(value))
-    return float(m.group(1)) if m else None
+    return _finite(float(m.group(1))) if m else None

@@ -11,9 +11,12 @@ and :func:`open_store` applies the missing ones in one transaction.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
+import sys
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -75,6 +78,27 @@ class StoreError(Exception):
     """The store file cannot be used (newer schema, not a coegraph store)."""
 
 
+def _writable(path: str) -> bool:
+    """Whether ``path`` (and its folder, where SQLite keeps its journal) can be written.
+
+    ``os.access`` answers for read-only media too, root included."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        return False
+    return os.access(folder, os.W_OK)
+
+
+def _open_read_only(path: str) -> sqlite3.Connection:
+    """A read-only connection: on read-only media SQLite cannot create the WAL's shared-memory
+    file, so a store whose folder cannot be written is opened as immutable (nobody can write
+    it there either)."""
+    immutable = (
+        "&immutable=1" if not os.access(os.path.dirname(os.path.abspath(path)), os.W_OK) else ""
+    )
+    uri = f"{Path(os.path.abspath(path)).as_uri()}?mode=ro{immutable}"
+    return sqlite3.connect(uri, uri=True, isolation_level=None, timeout=30)
+
+
 def default_store_path() -> Path:
     """``$COE_STORE`` if set, else ``coegraph.db`` in the working directory."""
     return Path(os.environ.get("COE_STORE", DEFAULT_STORE))
@@ -88,7 +112,26 @@ def open_store(path: str | os.PathLike) -> sqlite3.Connection:
     StoreError
         If the file is a store written by a newer coegraph, or not an SQLite database.
     """
-    conn = sqlite3.connect(os.fspath(path), isolation_level=None, timeout=30)
+    path = os.fspath(path)
+    if os.path.exists(path) and not _writable(path):
+        # read commands work on a read-only store; a write says it is read-only
+        conn = _open_read_only(path)
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            if isinstance(exc, sqlite3.OperationalError):
+                raise StoreError(f"{path}: cannot read the store ({exc})") from exc
+            raise StoreError(f"{path}: not a coegraph store ({exc})") from exc
+        if version != SCHEMA_VERSION:
+            conn.close()
+            raise StoreError(
+                f"{path}: schema version {version}, this coegraph reads {SCHEMA_VERSION}, and "
+                "the store is read-only, so it cannot be brought up to date: copy it somewhere "
+                "writable"
+            )
+        return conn
+    conn = sqlite3.connect(path, isolation_level=None, timeout=30)
     try:
         # Only a new, empty file takes this (an existing store keeps its page size). Documents and
         # records are a few KB each: on the default 4 KB pages most spill onto overflow pages,
@@ -99,6 +142,9 @@ def open_store(path: str | os.PathLike) -> sqlite3.Connection:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.DatabaseError as exc:
         conn.close()
+        message = describe_error(exc, path)
+        if message:
+            raise StoreError(message) from exc
         raise StoreError(f"{path}: not a coegraph store ({exc})") from exc
     if version > SCHEMA_VERSION:
         conn.close()
@@ -120,12 +166,99 @@ def open_store(path: str | os.PathLike) -> sqlite3.Connection:
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """All-or-nothing: commit on success, roll back on any exception (including KeyboardInterrupt)."""
     conn.execute("BEGIN IMMEDIATE")
+    note = _note_writer(conn)
     try:
         yield conn
+        conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        # SQLite has already rolled back after some errors (disk full); a second ROLLBACK would
+        # raise "no transaction is active" over the error that says what happened
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
+    finally:
+        if note:
+            _clear_note(*note)
+
+
+def _store_file(conn: sqlite3.Connection) -> str:
+    row = conn.execute("PRAGMA database_list").fetchone()
+    return row[2] if row else ""
+
+
+def _note_writer(conn: sqlite3.Connection) -> tuple[str, float] | None:
+    """Write who holds the store's write lock beside it (``<store>-writer``), so that a writer
+    kept waiting can say who and since when; None where there is no file to write beside."""
+    store = _store_file(conn)
+    if not store:
+        return None
+    note, since = f"{store}-writer", time.time()
+    with contextlib.suppress(OSError):
+        with open(note, "w", encoding="utf-8") as fh:
+            json.dump({"pid": os.getpid(), "command": _command(), "since": since}, fh)
+        return note, since
+    return None
+
+
+def _clear_note(note: str, since: float) -> None:
+    """Remove our note, unless the next writer has already replaced it with its own."""
+    with contextlib.suppress(OSError, ValueError):
+        with open(note, encoding="utf-8") as fh:
+            mine = json.load(fh).get("since") == since
+        if mine:
+            os.unlink(note)
+
+
+def _command() -> str:
+    argv = list(sys.argv)
+    if argv and os.path.basename(argv[0]) in ("coe", "__main__.py"):
+        argv[0] = "coe"
+    return " ".join(argv[:4])[:120]
+
+
+def lock_holder(store: str | os.PathLike) -> str:
+    """Who holds ``store``'s write lock and for how long, in words, as far as it is known."""
+    try:
+        with open(f"{os.fspath(store)}-writer", encoding="utf-8") as fh:
+            note = json.load(fh)
+        pid = int(note["pid"])
+        os.kill(pid, 0)  # raises when that process is gone: the note is stale
+    except (OSError, ValueError, KeyError, TypeError):
+        return "another process"
+    held = max(0, int(time.time() - float(note.get("since", time.time()))))
+    return f"`{note.get('command') or 'a process'}` (pid {pid}), for {held} s"
+
+
+def describe_error(exc: BaseException, store: str | os.PathLike) -> str | None:
+    """A message a user can act on for an error of the store's environment, or None.
+
+    Disk full, a read-only store or medium, and a write lock held past the wait are the
+    environment's trouble, not a bug: they are said in words, with what to do.
+    """
+    if not isinstance(exc, sqlite3.OperationalError):
+        return None
+    text = str(exc).lower()
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code == 13 or "disk is full" in text or "disk full" in text:
+        return (
+            f"{store}: the disk holding the store is full; nothing of this run was kept. "
+            "Free some space and run it again."
+        )
+    if code == 8 or "readonly" in text or "read-only" in text:
+        return (
+            f"{store}: the store is read-only (file permissions or read-only media). Read "
+            "commands work on it; to write, copy it somewhere writable and pass --store."
+        )
+    if code in (5, 6) or "database is locked" in text:
+        return (
+            f"{store}: another process is writing to the store: {lock_holder(store)}. "
+            "Waited 30 s; try again when it has finished."
+        )
+    if "unable to open database file" in text:
+        return f"{store}: cannot open the store file (missing folder or no permission)."
+    if "disk i/o error" in text:
+        return f"{store}: the disk reported an I/O error while writing the store."
+    return None
 
 
 def document_hashes(conn: sqlite3.Connection) -> dict[str, str]:

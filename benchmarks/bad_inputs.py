@@ -297,7 +297,8 @@ def _bad_outcome(stdout: str, stderr: str, bad: str) -> str:
             reason = row.get("reason") or ""
             if row.get("line"):
                 reason = f"line {row['line']}: {reason}"
-            warn = f" ({len(row.get('warnings', []))} warnings)" if row.get("warnings") else ""
+            n = len(row.get("warnings") or []) + len(row.get("record_warnings") or [])
+            warn = f" ({n} warnings)" if n else ""
             return f"{row['status']}: {reason}".rstrip(": ") + warn
     if bad in stderr:
         last = [ln for ln in stderr.splitlines() if bad in ln][-1]

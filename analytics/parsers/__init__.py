@@ -22,6 +22,13 @@ from analytics.parsers.docx import parse_docx
 from analytics.parsers.errors import ParseError
 from analytics.parsers.html import parse_html
 from analytics.parsers.markdown import WHY_STEP
+from analytics.parsers.reading import (
+    decode_utf16,
+    display_path,
+    read_document,
+    sanitise_text,
+    with_repair_warning,
+)
 from analytics.parsers.structured import parse_csv, parse_json, parse_jsonl, parse_yaml
 from analytics.parsers.text import parse_markup
 from analytics.record import COE
@@ -94,6 +101,9 @@ def _decode(raw: bytes, path: str) -> str:
         raise ParseError(path, None, f"file is larger than {MAX_BYTES // (1024 * 1024)} MB")
     if not raw.strip():
         raise ParseError(path, None, "empty file")
+    utf16 = decode_utf16(raw, path)
+    if utf16 is not None:
+        return utf16
     nul = raw.find(b"\x00")
     if nul >= 0:
         line = raw.count(b"\n", 0, nul) + 1
@@ -153,14 +163,7 @@ def parse_path(path: str | Path) -> list[COE]:
         When the file is empty, binary, not UTF-8, larger than 20 MB, malformed, or holds no
         recognisable COE content.
     """
-    p = Path(path)
-    try:
-        size = p.stat().st_size
-    except OSError as exc:
-        raise ParseError(str(path), None, f"cannot read file: {exc.strerror}") from None
-    if size > MAX_BYTES:
-        raise ParseError(str(path), None, f"file is larger than {MAX_BYTES // (1024 * 1024)} MB")
-    return parse_bytes(p.read_bytes(), str(path))
+    return parse_bytes(read_document(path, MAX_BYTES), display_path(path))
 
 
 def parse_text(text: str, path: str = "<text>", fmt: str | None = None) -> list[COE]:
@@ -187,7 +190,10 @@ def parse_text(text: str, path: str = "<text>", fmt: str | None = None) -> list[
         raise ParseError(path, None, f"file is larger than {MAX_BYTES // (1024 * 1024)} MB")
     if not text.strip():
         raise ParseError(path, None, "empty file")
-    return _dispatch(text.removeprefix("\ufeff"), path, fmt, hashlib.sha256(raw).hexdigest())
+    # text from memory may hold lone surrogates (bytes decoded as UTF-8 cannot)
+    text, repaired = sanitise_text(text)
+    coes = _dispatch(text.removeprefix("\ufeff"), path, fmt, hashlib.sha256(raw).hexdigest())
+    return with_repair_warning(coes, repaired)
 
 
 def _dispatch(text: str, path: str, fmt: str | None, sha256: str) -> list[COE]:

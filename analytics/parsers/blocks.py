@@ -105,8 +105,16 @@ def indent_width(ws: str) -> int:
     return len(ws.expandtabs(4))
 
 
+# Lists nested deeper than this are read as if at this depth: the readers of an item tree
+# recurse, and no COE nests an action list 30 levels deep (a thousand-level list, hostile or
+# generated, raised RecursionError and cost the whole ingest).
+MAX_LIST_DEPTH = 30
+
+
 def parse_items(lines: list[Line]) -> tuple[list[Item], list[Item]]:
     """Group lines into list items (with nesting) and paragraphs.
+
+    Items nested deeper than :data:`MAX_LIST_DEPTH` become siblings at that depth.
 
     Returns
     -------
@@ -139,6 +147,8 @@ def parse_items(lines: list[Line]) -> tuple[list[Item], list[Item]]:
             item = Item(line.no, indent, m.group("marker"), rest.strip(), checked, label=label)
             while stack and stack[-1].indent >= indent:
                 stack.pop()
+            if len(stack) >= MAX_LIST_DEPTH:
+                stack.pop()  # a sibling of the deepest item instead of its child
             if stack and indent > stack[-1].indent:
                 item.parent = stack[-1]
                 stack[-1].children.append(item)

@@ -14,6 +14,7 @@ import yaml
 
 from analytics.parsers.blocks import Line, clean_inline
 from analytics.parsers.errors import ParseError
+from analytics.parsers.reading import load_yaml_documents
 
 # the C loader is several times faster; fall back where libyaml is missing
 YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -309,8 +310,13 @@ def read_key_values(lines: list[Line]) -> list[tuple[int, str, str, str]]:
     return out
 
 
-def split_front_matter(lines: list[Line], path: str) -> tuple[dict[str, Any], list[Line]]:
+def split_front_matter(
+    lines: list[Line], path: str, repairs: list[int] | None = None
+) -> tuple[dict[str, Any], list[Line]]:
     """Remove a YAML front matter block (``---`` ... ``---``) and return it parsed.
+
+    ``repairs``, when given, receives how many of its strings had lone surrogates replaced
+    (:mod:`analytics.parsers.reading`).
 
     Raises
     ------
@@ -328,14 +334,20 @@ def split_front_matter(lines: list[Line], path: str) -> tuple[dict[str, Any], li
         raise ParseError(path, lines[0].no, "front matter opened here is never closed with '---'")
     block = "\n".join(line.text for line in lines[1:end])
     try:
-        data = yaml.load(block, Loader=YAML_LOADER) if block.strip() else {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = lines[0].no + 1 + mark.line if mark is not None else lines[0].no
+        docs, repaired = (
+            load_yaml_documents(block, path, lines[0].no + 1, "YAML in front matter")
+            if block.strip()
+            else ([{}], 0)
+        )
+    except ParseError as exc:
         # an error found at the end of the block belongs to its last line, not the closing ---
-        line = min(line, lines[end - 1].no)
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ParseError(path, line, f"invalid YAML in front matter: {problem}") from None
+        line = min(exc.line or lines[0].no, lines[end - 1].no)
+        raise ParseError(path, line, exc.reason.replace("malformed ", "invalid ", 1)) from None
+    if len(docs) > 1:
+        raise ParseError(path, lines[0].no, "front matter holds more than one YAML document")
+    data = docs[0] if docs else None
+    if repairs is not None and repaired:
+        repairs.append(repaired)
     if data is None:
         data = {}
     if not isinstance(data, dict):

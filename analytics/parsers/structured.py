@@ -7,15 +7,12 @@ read with the same list, why and action parsers as markdown.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
 import re
 from pathlib import PurePath
 from typing import Any
-
-import yaml
 
 from analytics.normalize import (
     normalize_priority,
@@ -39,7 +36,8 @@ from analytics.parsers.document import (
 )
 from analytics.parsers.errors import ParseError
 from analytics.parsers.mapping import normalise_export
-from analytics.parsers.metadata import FIELD_OF, YAML_LOADER, norm_key
+from analytics.parsers.metadata import FIELD_OF, norm_key
+from analytics.parsers.reading import load_json, load_yaml_documents, try_json, with_repair_warning
 from analytics.parsers.timeline import TimeContext, leading_time
 from analytics.parsers.whys import parse_whys
 from analytics.record import COE, Action, Impact, Metrics, Source, TimelineEvent, Why
@@ -115,10 +113,7 @@ def _text_items(value: str) -> list[str]:
     if not value:
         return []
     if value.startswith("["):
-        try:
-            data = json.loads(value)
-        except json.JSONDecodeError:
-            data = None
+        data = try_json(value)
         if isinstance(data, list):
             return [json.dumps(v) if isinstance(v, dict) else str(v) for v in data]
     if "\n" in value or " | " in value or ";" in value:
@@ -197,8 +192,8 @@ def _actions(value: Any, where: str, warnings: list[str]) -> list[Action]:
     for it in _as_items(value):
         if isinstance(it, str) and it.startswith("{"):
             # a JSON object in a CSV cell; an unparsable one is read as plain text below
-            with contextlib.suppress(json.JSONDecodeError):
-                it = json.loads(it)
+            parsed = try_json(it)
+            it = parsed if isinstance(parsed, dict) else it
         if isinstance(it, dict):
             title = _pick(it, "title", "action", "item", "task", "description", "text", "what")
             if title is None:
@@ -434,31 +429,20 @@ def _records(data: Any, path: str, fmt: str, sha256: str) -> list[COE]:
 
 def parse_json(text: str, path: str, sha256: str) -> list[COE]:
     """A JSON document: one COE object, a list of them, or ``{"coes": [...]}``."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ParseError(
-            path, exc.lineno, f"malformed JSON: {exc.msg} (column {exc.colno})"
-        ) from None
-    return _records(data, path, "json", sha256)
+    data, repaired = load_json(text, path)
+    return with_repair_warning(_records(data, path, "json", sha256), repaired)
 
 
 def parse_yaml(text: str, path: str, sha256: str) -> list[COE]:
     """A YAML document (or several separated by ``---``), each one COE or a list of them."""
-    try:
-        docs = [d for d in yaml.load_all(text, Loader=YAML_LOADER) if d is not None]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ParseError(
-            path, mark.line + 1 if mark else None, f"malformed YAML: {problem}"
-        ) from None
+    loaded, repaired = load_yaml_documents(text, path)
+    docs = [d for d in loaded if d is not None]
     if not docs:
         raise ParseError(path, None, "YAML document holds no data")
     out: list[COE] = []
     for doc in docs:
         out.extend(_records(doc, path, "yaml", sha256))
-    return out
+    return with_repair_warning(out, repaired)
 
 
 def parse_jsonl(text: str, path: str, sha256: str) -> list[COE]:
@@ -469,15 +453,13 @@ def parse_jsonl(text: str, path: str, sha256: str) -> list[COE]:
     for no, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ParseError(path, no, f"malformed JSON: {exc.msg} (column {exc.colno})") from None
+        data, repaired = load_json(line, path, no)
         if not isinstance(data, dict):
             raise ParseError(path, no, "each JSON Lines row must be an object")
-        out.append(
-            coe_from_mapping(data, path, "jsonl", sha256, f"line {no}: ", no if count > 1 else None)
+        coe = coe_from_mapping(
+            data, path, "jsonl", sha256, f"line {no}: ", no if count > 1 else None
         )
+        out.extend(with_repair_warning([coe], repaired))
     return out
 
 

@@ -13,12 +13,14 @@ from analytics.parsers.blocks import Line
 from analytics.parsers.document import build_coe
 from analytics.parsers.markdown import split_document
 from analytics.parsers.metadata import split_front_matter
+from analytics.parsers.reading import with_repair_warning
 from analytics.record import COE
 
 
 def parse_markup(text: str, path: str, fmt: str, sha256: str) -> COE:
     """Parse a markdown (``fmt="markdown"``) or plain-text (``fmt="text"``) COE."""
     lines = list(map(Line, count(1), text.splitlines()))
-    front, body = split_front_matter(lines, path)
+    repairs: list[int] = []
+    front, body = split_front_matter(lines, path, repairs)
     doc = split_document(body, labels=fmt == "text")
-    return build_coe(doc, front, path, fmt, sha256)
+    return with_repair_warning([build_coe(doc, front, path, fmt, sha256)], sum(repairs))[0]
