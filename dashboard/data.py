@@ -19,21 +19,20 @@ import json
 import os
 import sqlite3
 import threading
-from bisect import bisect_right
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from analytics import severity
 from analytics.analysis import ROOT_CAUSE, WHY, Analysis, Cluster, Statement, latest_run
 from analytics.analysis import load_analysis as _load_analysis
+from analytics.periods import quarter
 from analytics.record import COE
-from analytics.scores import quarter, theme_stats
+from analytics.scores import theme_stats
 from analytics.store import load_coes, open_store, raw_document
-from dashboard.figures import action_row, quarter_end
 
-SEVERITIES = ("Sev1", "Sev2", "Sev3", "Sev4", "Sev5")
 UNKNOWN = "unknown"
 REPORTS_KEPT = 3
 
@@ -84,49 +83,7 @@ class Filters:
             return False
         if self.teams and (coe.team or UNKNOWN) not in self.teams:
             return False
-        return not (self.severities and (coe.severity or UNKNOWN) not in self.severities)
-
-
-@dataclass(frozen=True)
-class ActionIndex:
-    """Every dated action of a run, sorted once, so a quarter's due and overdue lists are a
-    lookup and a slice instead of a pass over every COE's actions on each request.
-
-    Rows are :func:`dashboard.figures.action_row` dicts in ``(due, coe)`` order, as
-    :func:`dashboard.figures.quarter_actions` returns them.
-    """
-
-    due_by_quarter: dict[str, list[dict]]
-    open_rows: list[dict]
-    open_dues: list[str]
-
-    @classmethod
-    def build(cls, coes: Sequence[COE]) -> ActionIndex:
-        rows = [action_row(c, a) for c in coes for a in c.actions if a.due]
-        # A stable sort on the same key as quarter_actions keeps ties in record order, so any
-        # subsequence of these rows is in the order quarter_actions would give it.
-        rows.sort(key=lambda r: (r["due"], r["coe"]))
-        due_by_quarter: dict[str, list[dict]] = {}
-        for r in rows:
-            q = quarter(r["due"])
-            if q:
-                due_by_quarter.setdefault(q, []).append(r)
-        still_open = [r for r in rows if r["status"] not in ("done", "wont-do")]
-        return cls(due_by_quarter, still_open, [r["due"] for r in still_open])
-
-    def for_quarter(self, q: str, keep: Collection[str] | None = None) -> dict[str, list[dict]]:
-        """``{"due": [...], "overdue": [...]}`` for quarter ``q``, only COEs in ``keep`` if given.
-
-        Overdue: due on or before the quarter's last day and not done (or without a status).
-        """
-        due = self.due_by_quarter.get(q, [])
-        overdue = self.open_rows[: bisect_right(self.open_dues, quarter_end(q))]
-        if keep is None:
-            return {"due": list(due), "overdue": list(overdue)}
-        return {
-            "due": [r for r in due if r["coe"] in keep],
-            "overdue": [r for r in overdue if r["coe"] in keep],
-        }
+        return not (self.severities and severity.bucket(coe.severity) not in self.severities)
 
 
 def _optional(module: str) -> Any | None:
@@ -173,8 +130,7 @@ class Snapshot:
 
     @cached_property
     def severities(self) -> list[str]:
-        found = {c.severity or UNKNOWN for c in self.coes}
-        return [s for s in SEVERITIES if s in found] + sorted(found - set(SEVERITIES))
+        return severity.order({severity.bucket(c.severity) for c in self.coes})
 
     @cached_property
     def themes(self) -> dict[str, Cluster]:
@@ -204,10 +160,6 @@ class Snapshot:
             for cid in t.coes:
                 out.setdefault(cid, set()).add(t.id)
         return out
-
-    @cached_property
-    def action_index(self) -> ActionIndex:
-        return ActionIndex.build(self.coes)
 
     @cached_property
     def map_points(self) -> dict:
@@ -285,7 +237,7 @@ class Snapshot:
         """Filtered theme rows with :data:`STORE_WIDE` fields from the whole store, by score."""
         whole = {r["id"]: r for r in self.all_theme_rows}
         out = [{**r, **{k: whole[r["id"]][k] for k in self.STORE_WIDE}} for r in rows]
-        return sorted(out, key=lambda r: (-r["score"], r["id"]))
+        return sorted(out, key=lambda r: (not r["systemic"], -r["score"], r["id"]))
 
     def kept_ids(self, filters: Filters) -> frozenset[str] | None:
         """Ids of the COEs that pass the filters; ``None`` when nothing is filtered out."""
@@ -300,8 +252,27 @@ class Snapshot:
         return coes if keep is None else [c for c in coes if c.id in keep]
 
     def quarter_actions(self, q: str, filters: Filters = Filters()) -> dict[str, list[dict]]:
-        """:func:`dashboard.figures.quarter_actions` of the filtered COEs, from the index."""
-        return self.action_index.for_quarter(q, self.kept_ids(filters))
+        """:func:`dashboard.figures.quarter_actions` of the filtered COEs (the report's rule)."""
+        from dashboard.figures import quarter_actions
+
+        return self.memo(
+            ("actions", q, filters), lambda: quarter_actions(self.filtered(filters), q)
+        )
+
+    def quarter_themes(self, q: str, filters: Filters = Filters()) -> dict[str, list[dict]]:
+        """New, recurring and rising themes of quarter ``q``: :func:`analytics.scores.period_themes`
+        over the whole store's history (what the report says), counted on the filtered COEs."""
+        from analytics.periods import Period
+        from analytics.scores import period_themes
+
+        if self.analysis is None:
+            return {"new": [], "recurring": [], "rising": []}
+
+        def build():
+            keep = self.kept_ids(filters)
+            return period_themes(self.analysis, self.coes, Period.of_quarter(q), scope=keep)[1]
+
+        return self.memo(("period-themes", q, filters), build)
 
     def quarter_theme_rows(self, q: str, filters: Filters = Filters()) -> list[dict]:
         """:meth:`theme_rows` for the filters, limited to the themes seen in quarter ``q``.
@@ -438,7 +409,6 @@ class Snapshot:
         "quarters",
         "coes_by_quarter",
         "themes_of_coe",
-        "action_index",
         "all_theme_rows",
         "theme_rows_by_quarter",
     )

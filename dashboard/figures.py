@@ -14,23 +14,20 @@ from html import escape
 import numpy as np
 import plotly.graph_objects as go
 
+from analytics import severity
 from analytics.analysis import Analysis
-from analytics.record import COE, Action
-from analytics.scores import quarter, quarter_range
+from analytics.followthrough import as_of, period_actions
+from analytics.periods import Period, quarter, quarter_end, quarter_range
+from analytics.record import COE
+
+__all__ = ["quarter_end"]  # the review page and search filters read it from here
 
 # One palette for the whole app (matches assets/style.css).
 INK = "#1f2933"
 MUTED = "#7b8794"
 GRID = "#e4e7eb"
 ACCENT = "#2563eb"
-SEVERITY_COLOURS = {
-    "Sev1": "#b91c1c",
-    "Sev2": "#ea580c",
-    "Sev3": "#d97706",
-    "Sev4": "#65a30d",
-    "Sev5": "#0891b2",
-    "unknown": "#9aa5b1",
-}
+SEVERITY_COLOURS = severity.COLOURS
 THEME_COLOURS = (
     "#2563eb",
     "#db2777",
@@ -133,9 +130,11 @@ def empty_figure(message: str, height: int = 300) -> go.Figure:
 
 def headline(coes: Sequence[COE], theme_rows: Sequence[dict], systemic_share: float) -> dict:
     """The overview's headline numbers for the filtered COEs."""
+    named = {s for c in coes for s in c.services}
     return {
         "coes": len(coes),
-        "services": len({s for c in coes for s in c.services}),
+        # None, not 0, when no COE names a service: absent is not zero.
+        "services": len(named) if named else None,
         "themes": len(theme_rows),
         "systemic_themes": sum(r["systemic"] for r in theme_rows),
         "systemic_share": systemic_share,
@@ -219,13 +218,12 @@ def severity_mix_figure(coes: Iterable[COE], quarters: Sequence[str] | None = No
     for c in coes:
         q = quarter(c.date)
         if q:
-            counts[(q, c.severity or "unknown")] += 1
+            counts[(q, severity.bucket(c.severity))] += 1
     if not counts:
         return empty_figure("No dated COEs for these filters")
     seen = sorted({q for q, _ in counts})
     quarters = list(quarters) if quarters else quarter_range(seen[0], seen[-1])
-    severities = [s for s in SEVERITY_COLOURS if any(k[1] == s for k in counts)]
-    severities += sorted({k[1] for k in counts} - set(severities))
+    severities = severity.order(k[1] for k in counts)
     bars = [
         {
             "type": "bar",
@@ -504,93 +502,53 @@ def quarter_summary(coes: Sequence[COE], q: str) -> dict:
     inq = [c for c in coes if quarter(c.date) == q]
     return {
         "coes": len(inq),
-        "severity": dict(Counter(c.severity or "unknown" for c in inq)),
+        "severity": dict(Counter(severity.bucket(c.severity) for c in inq)),
         "median_ttd": _median(c.metrics.time_to_detect_minutes for c in inq),
         "median_ttm": _median(c.metrics.time_to_mitigate_minutes for c in inq),
     }
 
 
-def quarter_themes(rows: Sequence[dict], q: str) -> dict[str, list[dict]]:
-    """New, recurring and rising themes in a quarter, from ``theme_stats`` rows.
-
-    New: first seen in the quarter. Recurring: seen in the quarter and before it. Rising: seen
-    in the quarter with a rising trend.
-    """
-    out: dict[str, list[dict]] = {"new": [], "recurring": [], "rising": []}
-    for r in rows:
-        n = r["quarters"].get(q, 0)
-        if not n:
-            continue
-        item = {
-            "id": r["id"],
-            "label": r["label"],
-            "coes_in_quarter": n,
-            "coes_total": r["coe_count"],
-            "services": len(r["services"]),
-            "trend": r["trend"],
-        }
-        if quarter(r["first_seen"]) == q:
-            out["new"].append(item)
-        else:
-            out["recurring"].append(item)
-        if r["trend"] == "rising":
-            out["rising"].append(item)
-    for items in out.values():
-        items.sort(key=lambda i: (-i["coes_in_quarter"], i["id"]))
-    return out
-
-
-def quarter_end(q: str) -> str:
-    """Last day of a quarter.
-
-    >>> quarter_end("2025Q3")
-    '2025-09-30'
-    """
-    y, n = int(q[:4]), int(q[-1])
-    return f"{y}-{3 * n:02d}-{[31, 30, 30, 31][n - 1]}"
-
-
-def action_row(coe: COE, action: Action) -> dict:
-    """One action as a review table row."""
+def theme_items(changes: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """Review table rows of :func:`analytics.scores.period_themes` changes (new, recurring,
+    rising): the same themes, in the same order, as the quarterly report lists."""
     return {
-        "coe": coe.id,
-        "action": action.title,
-        "owner": action.owner or "",
-        "priority": action.priority or "",
-        "due": action.due,
-        "status": action.status or "unknown",
+        kind: [
+            {
+                "id": r["id"],
+                "label": r["label"],
+                "coes_in_quarter": r["coes_in_period"],
+                "coes_total": r["coe_count"],
+                "services": len(r["services"]),
+                "trend": r["trend"],
+                "systemic": "yes" if r["systemic"] else "",
+            }
+            for r in rows
+        ]
+        for kind, rows in changes.items()
     }
 
 
-def quarter_actions(coes: Sequence[COE], q: str) -> dict[str, list[dict]]:
-    """Actions due in the quarter, and actions overdue at its end (due before, not done)."""
-    end = quarter_end(q)
-    due, overdue = [], []
-    for c in coes:
-        for a in c.actions:
-            if not a.due:
-                continue
-            row = action_row(c, a)
-            if quarter(a.due) == q:
-                due.append(row)
-            if a.due <= end and a.status not in ("done", "wont-do"):
-                overdue.append(row)
-    due.sort(key=lambda r: (r["due"], r["coe"]))
-    overdue.sort(key=lambda r: (r["due"], r["coe"]))
-    return {"due": due, "overdue": overdue}
+def quarter_actions(coes: Sequence[COE], q: str, today: str | None = None) -> dict[str, list[dict]]:
+    """:func:`analytics.followthrough.period_actions` for quarter ``q``, judged as the report
+    judges it (at the quarter's last day, or today while it runs)."""
+    period = Period.of_quarter(q)
+    return period_actions(coes, period, as_of(period, today))
 
 
-def severity_donut(severity: dict[str, int]) -> go.Figure:
+def severity_order(mix) -> list[str]:
+    """Severity buckets in scale order, worst first."""
+    return severity.order(mix)
+
+
+def severity_donut(mix: dict[str, int]) -> go.Figure:
     """A small donut of one quarter's severity mix."""
-    if not severity:
+    if not mix:
         return empty_figure("No COEs in this quarter", height=240)
-    keys = [s for s in SEVERITY_COLOURS if s in severity] + sorted(
-        set(severity) - set(SEVERITY_COLOURS)
-    )
+    keys = severity_order(mix)
     pie = {
         "type": "pie",
         "labels": [_esc(k) for k in keys],
-        "values": [severity[k] for k in keys],
+        "values": [mix[k] for k in keys],
         "hole": 0.55,
         "sort": False,
         "marker": {"colors": [SEVERITY_COLOURS.get(k, MUTED) for k in keys]},

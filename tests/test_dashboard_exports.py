@@ -199,24 +199,47 @@ def _scopes(snapshot) -> list[Filters]:
     ]
 
 
-def test_action_index_gives_what_a_pass_over_the_coes_gives(snapshot):
+def test_review_page_says_what_the_report_says_for_the_same_quarter(snapshot):
+    """One definition of new / recurring / rising themes and of due / overdue actions: the
+    review page and the downloaded report of a quarter list the same themes and actions."""
+    from dashboard.pages import review
+
+    for q in snapshot.quarters:
+        page = review.review_data(snapshot, q, Filters())
+        report = build_report(snapshot.analysis, snapshot.coes, quarter=q)
+        for kind in ("new", "recurring", "rising"):
+            assert [t["id"] for t in page["themes"][kind]] == [
+                t["id"] for t in report["themes"][kind]
+            ], (q, kind)
+        systemic = {t["id"] for t in report["systemic"]}
+        overdue_in_systemic = {
+            a["id"]
+            for a in page["actions"]["overdue"]
+            if snapshot.analysis.coe_theme.get(a["coe"]) in systemic
+        }
+        assert overdue_in_systemic == {a["id"] for a in report["follow_through"]["overdue"]}, q
+        high = next(h for h in report["headline"] if h["key"] == "high_severity")
+        assert high["value"] == sum(
+            n for k, n in page["summary"]["severity"].items() if k in ("Sev0", "Sev1", "Sev2")
+        ), q
+    assert any(
+        review.review_data(snapshot, q, Filters())["themes"]["rising"] for q in snapshot.quarters
+    )
+
+
+def test_review_actions_are_the_shared_rule_on_the_filtered_coes(snapshot):
+    from analytics.followthrough import action_state
+
     for scope in _scopes(snapshot):
-        for q in snapshot.quarters:
-            expected = fig.quarter_actions(snapshot.filtered(scope), q)
-            assert snapshot.quarter_actions(q, scope) == expected, (q, scope)
-    assert any(snapshot.quarter_actions(q)["overdue"] for q in snapshot.quarters)
-
-
-def test_quarter_theme_rows_are_the_theme_rows_seen_that_quarter(snapshot):
-    from analytics.scores import theme_stats
-
-    for scope in _scopes(snapshot):
-        every = theme_stats(snapshot.analysis, snapshot.filtered(scope))
-        if scope != Filters():
-            every = snapshot.store_wide(every)
-        for q in snapshot.quarters:
-            expected = [r for r in every if r["coe_count"] and q in r["quarters"]]
-            assert snapshot.quarter_theme_rows(q, scope) == expected, (q, scope)
+        for q in snapshot.quarters[-3:]:
+            got = snapshot.quarter_actions(q, scope)
+            assert got == fig.quarter_actions(snapshot.filtered(scope), q), (q, scope)
+            assert all(r["state"] == "overdue" for r in got["overdue"])
+            assert all(r["status"] == "unknown" for r in got["unknown"])
+    by_id = {c.id: c for c in snapshot.coes}
+    for r in snapshot.quarter_actions(snapshot.quarters[-1])["unknown"]:
+        coe_id, k = r["id"].rsplit("#act", 1)
+        assert action_state(by_id[coe_id].actions[int(k)], "2100-01-01") == "unknown"
 
 
 def test_a_filter_narrows_a_themes_counts_not_whether_it_is_systemic(snapshot):
@@ -232,8 +255,8 @@ def test_a_filter_narrows_a_themes_counts_not_whether_it_is_systemic(snapshot):
         systemic["score"],
         systemic["trend"],
     )
-    scores = [r["score"] for r in rows.values()]
-    assert scores == sorted(scores, reverse=True)
+    keys = [(not r["systemic"], -r["score"]) for r in rows.values()]
+    assert keys == sorted(keys)  # systemic first, then by score
 
 
 def test_review_ignores_the_global_quarter_range_and_is_memoised(snapshot):

@@ -76,7 +76,7 @@ def test_severity_mix_stacks_by_severity_and_quarter():
     ]
     d = fig.severity_mix_figure(coes).to_dict()
     by_name = {t["name"]: list(t["y"]) for t in d["data"]}
-    assert by_name == {"Sev1": [2, 0], "unknown": [0, 1]}
+    assert by_name == {"Sev1": [2, 0], "unrated": [0, 1]}
     assert d["layout"]["barmode"] == "stack"
 
 
@@ -109,15 +109,7 @@ def test_why_tree_links_children_to_parents_and_leaves_to_root_causes():
     assert ("why-1", "rc-0") not in edges
 
 
-def test_quarter_themes_and_actions():
-    rows = [
-        {**_row("T01", "old", {"2025Q1": 1, "2025Q2": 2}), "first_seen": "2025-01-03"},
-        {**_row("T02", "new", {"2025Q2": 1}), "first_seen": "2025-05-03", "trend": "steady"},
-    ]
-    got = fig.quarter_themes(rows, "2025Q2")
-    assert [r["id"] for r in got["new"]] == ["T02"]
-    assert [r["id"] for r in got["recurring"]] == ["T01"]
-    assert [r["id"] for r in got["rising"]] == ["T01"]
+def test_quarter_actions_follow_the_shared_rule():
     coes = [
         _coe(
             1,
@@ -126,12 +118,27 @@ def test_quarter_themes_and_actions():
                 Action(None, "a", due="2025-05-01", status="open"),
                 Action(None, "b", due="2025-03-01", status="done"),
                 Action(None, "c", due="2025-02-01"),
+                Action(None, "d", due="2025-06-30", status="open"),
             ),
         )
     ]
-    acts = fig.quarter_actions(coes, "2025Q2")
-    assert [a["action"] for a in acts["due"]] == ["a"]
-    assert [a["action"] for a in acts["overdue"]] == ["c", "a"]
+    acts = fig.quarter_actions(coes, "2025Q2", today="2026-01-01")
+    assert [a["action"] for a in acts["due"]] == ["a", "d"]
+    # "c" has no status: past due, status unknown, not overdue; "d" is due on the last day.
+    assert [a["action"] for a in acts["overdue"]] == ["a"]
+    assert [a["action"] for a in acts["unknown"]] == ["c"]
+
+
+def test_severity_on_one_scale_in_charts():
+    coes = [
+        _coe(1, "2025-04-01", sev="SEV0"),
+        _coe(2, "2025-04-02", sev="Critical"),
+        _coe(3, "2025-04-03", sev=None),
+    ]
+    s = fig.quarter_summary(coes, "2025Q2")
+    assert s["severity"] == {"Sev0": 1, "Sev1": 1, "unrated": 1}
+    names = [t["name"] for t in fig.severity_mix_figure(coes).to_dict()["data"]]
+    assert names == ["Sev0", "Sev1", "unrated"]
 
 
 def test_quarter_summary_medians():

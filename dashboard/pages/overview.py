@@ -64,13 +64,17 @@ def headline_cards(values: dict, repeats: int | None) -> list:
     share = f"{values['systemic_share']:.0%}" if values["coes"] else "—"
     return [
         kpi("COEs", f"{values['coes']:,}"),
-        kpi("Services affected", f"{values['services']:,}"),
+        kpi(
+            "Services affected",
+            "—" if values["services"] is None else f"{values['services']:,}",
+            "services not named in these COEs" if values["services"] is None else None,
+        ),
         kpi("Themes", f"{values['themes']:,}", f"{values['systemic_themes']} systemic"),
         kpi("COEs in a systemic theme", share),
         kpi(
             "Repeat despite action",
             "n/a" if repeats is None else f"{repeats:,}",
-            "theme came back after its actions were done or due"
+            "theme came back after an earlier COE's action was done and due"
             if repeats is not None
             else "follow-through not available",
         ),

@@ -9,6 +9,7 @@ from dataclasses import replace
 import dash
 from dash import Input, Output, State, callback, dcc, html
 
+from analytics import severity
 from dashboard import data
 from dashboard import figures as fig
 from dashboard.components import card, export_options, graph, grid, kpi, note, theme_href
@@ -31,6 +32,7 @@ REPORT_DOWNLOAD = "review-report-download"
 REPORT_LABEL = "Download report"
 DUE = "review-due"
 OVERDUE = "review-overdue"
+UNKNOWN = "review-unknown"
 RECURRING = "review-recurring"
 
 THEME_COLUMNS = [
@@ -153,7 +155,7 @@ def review_data(snapshot: data.Snapshot, q: str, filters: data.Filters) -> dict:
         return {
             "quarter": q,
             "summary": fig.quarter_summary(snapshot.quarter_coes(q, scope), q),
-            "themes": fig.quarter_themes(snapshot.quarter_theme_rows(q, scope), q),
+            "themes": fig.theme_items(snapshot.quarter_themes(q, scope)),
             "actions": snapshot.quarter_actions(q, scope),
         }
 
@@ -171,7 +173,7 @@ def update(q: str | None, filters_data: dict | None):
 
 def review_body(review: dict) -> list:
     s, themes, actions = review["summary"], review["themes"], review["actions"]
-    severe = sum(n for k, n in s["severity"].items() if k in ("Sev1", "Sev2"))
+    severe = sum(n for k, n in s["severity"].items() if severity.is_high(k))
 
     def minutes(v):
         return "—" if v is None else f"{v:g} min"
@@ -199,11 +201,17 @@ def review_body(review: dict) -> list:
             className="kpis",
             children=[
                 kpi("COEs", str(s["coes"]), review["quarter"]),
-                kpi("Sev1 + Sev2", str(severe)),
+                kpi(severity.HIGH_LABEL, str(severe), "high severity"),
                 kpi("Median time to detect", minutes(s["median_ttd"])),
                 kpi("Median time to mitigate", minutes(s["median_ttm"])),
                 kpi("New themes", str(len(themes["new"]))),
-                kpi("Actions overdue", str(len(actions["overdue"])), "open at quarter end"),
+                kpi(
+                    "Actions overdue",
+                    str(len(actions["overdue"])),
+                    f"{len(actions['unknown'])} more past due with no status"
+                    if actions["unknown"]
+                    else "still open past their due date",
+                ),
             ],
         ),
         html.Div(
@@ -236,7 +244,14 @@ def review_body(review: dict) -> list:
         card(
             f"Actions overdue at quarter end ({len(actions['overdue'])})",
             action_table(OVERDUE, actions["overdue"], "Nothing overdue."),
-            subtitle="Due on or before the quarter's last day and not done (or without a status).",
+            subtitle="Marked open or in progress and due before the quarter's last day (or "
+            "today, while the quarter runs). Actions without a status are listed below, not "
+            "counted as overdue.",
+        ),
+        card(
+            f"Past due, status unknown ({len(actions['unknown'])})",
+            action_table(UNKNOWN, actions["unknown"], "Every past-due action has a status."),
+            subtitle="The document gives no status: nothing says whether these were done.",
         ),
     ]
 
@@ -250,7 +265,7 @@ def review_csv(review: dict) -> str:
     for name in ("new", "recurring", "rising"):
         for row in review["themes"][name]:
             writer.writerow([f"{name} themes", *(row.get(k, "") for k in fields)])
-    for name in ("due", "overdue"):
+    for name in ("due", "overdue", "unknown"):
         for row in review["actions"][name]:
             writer.writerow([f"actions {name}", *(row.get(k, "") for k in fields)])
     return out.getvalue()
