@@ -254,3 +254,45 @@ def test_yaml_actions_with_who_and_when():
         "Support Tools SRE",
         "2026-05-15",
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "owner", "due", "status"),
+    [
+        ("[ledger team] Remove IP pins (2024-11-08)", "ledger team", "2024-11-08", None),
+        (
+            "[FP on-call lead] Delete cores (DONE 2024-10-10)",
+            "FP on-call lead",
+            "2024-10-10",
+            "done",
+        ),
+        (
+            "Jittered TTLs on every write (Pricing backend, PRICE-4561, 2026-07-17).",
+            "Pricing backend",
+            "2026-07-17",
+            None,
+        ),
+        (
+            "Reuse data keys\nOwner: Ledger team · Due: 2026-04-17 · Status: Open",
+            "Ledger team",
+            "2026-04-17",
+            "open",
+        ),
+        ("Renew certificates early (30-day lifetime, renew at day 20)", None, None, None),
+    ],
+)
+def test_action_owner_and_due_written_around_the_title(text, owner, due, status):
+    from analytics.parsers.actions import action_from_text
+
+    a = action_from_text(text)
+    assert (a.owner, a.due, a.status) == (owner, due, status)
+
+
+def test_prose_headings_name_the_cause_and_the_follow_ups():
+    text = (
+        "# Fare quotes failing\n\n## Why it got this bad\n\nEvery key expired at once.\n\n"
+        "## What we're changing\n\n- Jitter the TTL (Pricing backend, 2026-07-17)\n"
+    )
+    coe = parse_text(text, "quotes.md")[0]
+    assert coe.root_causes == ("Every key expired at once.",)
+    assert (coe.actions[0].owner, coe.actions[0].due) == ("Pricing backend", "2026-07-17")

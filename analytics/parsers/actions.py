@@ -34,7 +34,7 @@ _PRIORITY = re.compile(
 )
 _OWNER = re.compile(
     r"\b(?:owners?|assignee|assigned to|who|responsible|dri)\s*[:=]\s*"
-    r"(?P<o>@?[\w][\w.\-/@ ]{0,60}?)\s*(?=[,;)\]|]|$|\s(?:due|priority|by|status|eta)\b|\.(?:\s|$))",
+    r"(?P<o>@?[\w][\w.\-/@ ]{0,60}?)\s*(?=[,;)\]|·•]|$|\s(?:due|priority|by|status|eta)\b|\.(?:\s|$))",
     re.I,
 )
 _HANDLE = re.compile(r"(?<![\w/])@(?P<o>[A-Za-z0-9][\w.\-/]*[A-Za-z0-9])")
@@ -59,10 +59,60 @@ _URL_ONLY = re.compile(r"^\s*(?:<?https?://\S+>?|\[[^\]]*\]\([^)]*\))\s*$")
 _HAS_DIGIT = re.compile(r"\d")
 _DONE_MARK = ("✅", "✔", "☑")
 _BARE_PRIORITY = re.compile(r"P[0-4]", re.I)
+# "[Courier backend] Order positions by ..." (mailing-list reports name the owner first)
+_LEAD_OWNER = re.compile(r"^\[(?P<o>[^\[\]\d][^\[\]]{1,60})\]\s+(?=\S)")
+# "... (2024-11-08)", "(2025-11-19, done)", "(DONE 2024-10-10)": a date closing the item
+_TAIL_PAREN = re.compile(r"\((?P<in>[^()]{6,40})\)\s*[.;]?\s*$")
+_STATUS_WORD = re.compile(
+    r"\b(?:done|completed|complete|open|in[- ]progress|ongoing|planned|blocked)\b", re.I
+)
 
 
 def _cut(text: str, span: tuple[int, int]) -> str:
     return text[: span[0]] + " " + text[span[1] :]
+
+
+_TICKET = re.compile(r"^[A-Z][A-Z0-9]{1,9}(?:-[A-Z0-9]+)*-\d{1,7}$")
+
+
+def _tail_fields(inner: str) -> tuple[str | None, str | None, str | None, str | None] | None:
+    """``(owner, due, status, ticket)`` from a closing parenthesis such as "(Pricing backend,
+    PRICE-4561, 2026-07-17)", "(2025-11-19, done)" or "(DONE 2024-10-10)"; None when it
+    holds anything else (an explanation in brackets stays in the title).
+
+    >>> _tail_fields("Pricing backend, PRICE-4561, 2026-07-17")
+    ('Pricing backend', '2026-07-17', None, 'PRICE-4561')
+    >>> _tail_fields("30-day lifetime, renew at day 20") is None
+    True
+    """
+    owner = due = status = ticket = None
+    for part in (p.strip() for p in re.split(r"[,;]", inner)):
+        if not part:
+            continue
+        found, dm = find_date(part) if _HAS_DIGIT.search(part) else (None, None)
+        if found and dm is not None:
+            rest = (part[: dm.start()] + part[dm.end() :]).strip()
+            word = _STATUS_WORD.fullmatch(rest) if rest else None
+            if rest and word is None and rest.lower() not in ("due", "by"):
+                return None
+            due = found
+            status = normalize_status(word.group(0)) if word else status
+        elif _TICKET.match(part):
+            ticket = part
+        elif _STATUS_WORD.fullmatch(part):
+            status = normalize_status(part)
+        elif (
+            owner is None
+            and len(part.split()) <= 6
+            and part[0].isalpha()
+            and not _HAS_DIGIT.search(part)
+        ):
+            owner = part
+        else:
+            return None
+    if due is None and ticket is None:
+        return None  # "(Pricing backend)" alone may be a note; keep it in the title
+    return owner, due, status, ticket
 
 
 def action_from_text(
@@ -88,8 +138,16 @@ def action_from_text(
         body = body[m.end() :]
 
     owner = None
+    m = _LEAD_OWNER.match(body) if body.startswith("[") else None
+    if (
+        m
+        and normalize_status(m.group("o")) == m.group("o")
+        and not normalize_priority(m.group("o"))
+    ):
+        owner = m.group("o").strip()
+        body = body[m.end() :]
     # each pattern needs a character the cheap ``in`` tests look for; most items have none
-    m = _OWNER.search(body) if ":" in body or "=" in body else None
+    m = _OWNER.search(body) if owner is None and (":" in body or "=" in body) else None
     if m:
         owner = m.group("o").strip() or None
         body = _cut(body, m.span())
@@ -119,6 +177,16 @@ def action_from_text(
             body = _cut(body, (km.start(), km.end() + dm.end()))
             break
 
+    if body.endswith((")", ").", ");")):
+        m = _TAIL_PAREN.search(body)
+        fields = _tail_fields(m.group("in")) if m else None
+        if fields is not None:
+            t_owner, t_due, t_status, t_id = fields
+            owner = owner or t_owner
+            due = due or t_due
+            status = status or t_status
+            ident = ident or t_id
+            body = body[: m.start()]
     m = _STATUS.search(body) if "(" in body or "[" in body or "status" in body.lower() else None
     if m:
         status = normalize_status(m.group("a") or m.group("b"))

@@ -213,12 +213,21 @@ KEYWORD_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "task",
             "fixes",
             "mitigations planned",
+            # prose write-ups: "What we're changing", "What we are doing about it"
+            "we re changing",
+            "we are changing",
+            "we re doing",
+            "we are doing",
+            "we will do",
+            "we will change",
+            "we re fixing",
+            "we are fixing",
         ),
     ),
     (TIMELINE, ("timeline", "chronolog", "sequence of events")),
     (IMPACT, ("impact", "affected", "blast radius")),
     (METRICS, ("metric", "stats", "statistic", "time to", "kpi")),
-    (SUMMARY, ("summary", "overview", "tl dr", "executive")),
+    (SUMMARY, ("summary", "overview", "tl dr", "executive", "short version")),
     (RELATED, ("related", "see also", "previous incident", "similar incident")),
     (QUESTIONS, ("question",)),
     (
@@ -291,6 +300,10 @@ def classify_heading(text: str) -> str | None:
     for kind, words in KEYWORD_RULES[1:]:
         if _matches(padded, words):
             return kind
+    words = bare.split()
+    if words[0] == "why" and 3 <= len(words) <= 12 and not words[1][0].isdigit():
+        # "Why it broke", "Why did one number take down every market?": the cause, in prose
+        return ROOT_CAUSE
     return None
 
 
