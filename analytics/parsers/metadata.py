@@ -260,6 +260,9 @@ def split_meta_line(text: str) -> list[str] | None:
     >>> split_meta_line("We rolled back; errors stopped.") is None
     True
     """
+    # ";" and " - " split only lines with two or more keys; most prose lines have neither
+    if "·" not in text and "•" not in text and "|" not in text and text.count(":") < 2:
+        return None
     if not any(sep in text for sep in _SEP_CHARS) or text.lstrip().startswith("|"):
         return None
     clean = clean_inline(text).strip(" *_")
