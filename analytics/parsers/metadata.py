@@ -242,6 +242,8 @@ def field_for(key: str) -> str | None:
 
 _META_SEP = re.compile(r"\s+[·•|]\s+|;\s+")
 _DASH_SEP = re.compile(r"\s+[-–—]\s+")
+# a colon after a word ("Owner: ..."), not inside a time ("14:05")
+_KEY_COLON = re.compile(r"[A-Za-z*_)]:\s")
 _SEP_CHARS = ("·", "•", " | ", "; ", " - ", " – ", " — ")
 
 
@@ -261,7 +263,12 @@ def split_meta_line(text: str) -> list[str] | None:
     True
     """
     # ";" and " - " split only lines with two or more keys; most prose lines have neither
-    if "·" not in text and "•" not in text and "|" not in text and text.count(":") < 2:
+    if (
+        "·" not in text
+        and "•" not in text
+        and "|" not in text
+        and (text.count(": ") < 2 or len(_KEY_COLON.findall(text)) < 2)
+    ):
         return None
     if not any(sep in text for sep in _SEP_CHARS) or text.lstrip().startswith("|"):
         return None
