@@ -30,7 +30,7 @@ import networkx as nx
 
 from analytics import graph_schema as gs
 from analytics.analysis import Analysis
-from analytics.record import COE
+from analytics.record import COE, why_children
 
 
 def causal_graph(analysis: Analysis, coes: Sequence[COE]) -> nx.DiGraph:
@@ -105,13 +105,9 @@ def causal_graph(analysis: Analysis, coes: Sequence[COE]) -> nx.DiGraph:
 
 def _chain_steps(coe: COE, statements: dict, theme: str | None):
     """``(source cluster | None, target cluster, target depth)`` for every step of one chain."""
-    ids = {w.id for w in coe.whys}
-    children: dict[str | None, list[str]] = defaultdict(list)
-    for w in coe.whys:
-        parent = w.parent if w.parent in ids and w.parent != w.id else None
-        children[parent].append(w.id)
+    children = why_children(coe.whys)
     # (why id, depth, nearest clustered ancestor); ``seen`` guards against parent cycles.
-    stack = [(w, 1, None) for w in reversed(children[None])]
+    stack = [(w, 1, None) for w in reversed(children.get(None, []))]
     seen: set[str] = set()
     while stack:
         why, depth, above = stack.pop()

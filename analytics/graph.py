@@ -33,7 +33,7 @@ import networkx as nx
 
 from analytics import graph_schema as gs
 from analytics.analysis import Analysis
-from analytics.record import COE
+from analytics.record import COE, why_parents
 
 FORMATS = ("graphml", "json")
 
@@ -163,8 +163,9 @@ def _collect_coe(
             edges.append((node, gs.theme_node(cluster), {gs.KIND: gs.IN_THEME}))
         nodes.append((node, attrs))
 
-    why_ids = {w.id for w in coe.whys}
-    parents = {w.parent for w in coe.whys if w.parent in why_ids and w.parent != w.id}
+    parent_of = why_parents(coe.whys)
+    why_ids = set(parent_of)
+    parents = set(parent_of.values())
     for why in coe.whys:
         node = gs.why_node(coe.id, why.id)
         text = why.answer or why.question or ""
@@ -175,9 +176,9 @@ def _collect_coe(
             gs.COE_ID: coe.id,
             gs.REF: why.id,
         }
-        if why.parent in why_ids and why.parent != why.id:
-            attrs[gs.PARENT] = why.parent
-            edges.append((gs.why_node(coe.id, why.parent), node, {gs.KIND: gs.DEEPENS}))
+        if parent_of.get(why.id) is not None:
+            attrs[gs.PARENT] = parent_of[why.id]
+            edges.append((gs.why_node(coe.id, parent_of[why.id]), node, {gs.KIND: gs.DEEPENS}))
         else:
             edges.append((cn, node, {gs.KIND: gs.FIRST_WHY}))
         cluster = cluster_of(f"{coe.id}#why{why.id}")

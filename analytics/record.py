@@ -121,32 +121,80 @@ class COE:
         )
 
 
-def why_depths(whys: tuple[Why, ...]) -> dict[str, int]:
-    """Depth of every why in its tree (the first why of a chain is 1).
+def why_parents(whys: tuple[Why, ...]) -> dict[str, str | None]:
+    """The parent each why hangs from in its tree (``None``: it starts a chain).
 
-    A why whose parent is missing or unknown starts a chain; a cycle in parent links is cut
-    where it closes.
+    The one rule for walking ``Why.parent`` links, used wherever a why tree is read: a parent
+    that is missing, unknown or the why itself starts a chain; in document order, a link that
+    would close a cycle is cut (the why that closes it starts a chain). A why id given twice is
+    one node, placed by its first link.
+
+    >>> why_parents((Why("1", "1", None, "a"), Why("2", "3", None, "b"), Why("3", "2", None, "c")))
+    {'1': None, '2': '3', '3': None}
+    """
+    parent: dict[str, str | None] = {}
+    ids = {w.id for w in whys}
+    for why in whys:
+        if why.id in parent:
+            continue
+        up = why.parent if why.parent in ids and why.parent != why.id else None
+        # Cut the link when the proposed parent already hangs (through kept links) from this why.
+        above = up
+        while above is not None:
+            if above == why.id:
+                up = None
+                break
+            above = parent.get(above)
+        parent[why.id] = up
+    return parent
+
+
+def why_children(whys: tuple[Why, ...]) -> dict[str | None, list[str]]:
+    """Parent id -> the ids hanging from it, in document order; ``None`` holds the first whys."""
+    children: dict[str | None, list[str]] = {}
+    for why_id, up in why_parents(whys).items():
+        children.setdefault(up, []).append(why_id)
+    return children
+
+
+def why_depths(whys: tuple[Why, ...]) -> dict[str, int]:
+    """Depth of every why in its tree (the first why of a chain is 1), by :func:`why_parents`.
 
     >>> why_depths((Why("1", None, None, "a"), Why("2", "1", None, "b"), Why("3", "2", None, "c")))
     {'1': 1, '2': 2, '3': 3}
     """
-    by_id = {w.id: w for w in whys}
+    parent = why_parents(whys)
     depth: dict[str, int] = {}
-    for why_id in by_id:
-        seen: list[str] = []
-        current: str | None = why_id
-        while current is not None and current in by_id and current not in depth:
-            if current in seen:
-                break
-            seen.append(current)
-            current = by_id[current].parent
-        base = depth.get(current, 0) if current is not None else 0
-        for offset, node in enumerate(reversed(seen), start=1):
-            depth.setdefault(node, base + offset)
+    for why_id in parent:
+        path = []
+        node: str | None = why_id
+        while node is not None and node not in depth:
+            path.append(node)
+            node = parent[node]
+        base = depth[node] if node is not None else 0
+        for offset, step in enumerate(reversed(path), start=1):
+            depth[step] = base + offset
     return depth
 
 
+def why_paths(whys: tuple[Why, ...]) -> list[list[Why]]:
+    """Each root-to-leaf path of the why tree, by :func:`why_parents`, in document order."""
+    by_id: dict[str, Why] = {}
+    for why in whys:
+        by_id.setdefault(why.id, why)
+    children = why_children(whys)
+    paths: list[list[Why]] = []
+    stack = [[root] for root in reversed(children.get(None, []))]
+    while stack:
+        path = stack.pop()
+        kids = children.get(path[-1], [])
+        if not kids:
+            paths.append([by_id[i] for i in path])
+        stack.extend([*path, kid] for kid in reversed(kids))
+    return paths
+
+
 def leaf_whys(whys: tuple[Why, ...]) -> list[Why]:
-    """The whys no other why deepens: where each branch stops."""
-    parents = {w.parent for w in whys if w.parent is not None}
+    """The whys no other why deepens (by :func:`why_parents`): where each branch stops."""
+    parents = set(why_parents(whys).values())
     return [w for w in whys if w.id not in parents]

@@ -29,7 +29,7 @@ from analytics import severity
 from analytics.analysis import ROOT_CAUSE, WHY, Analysis, Cluster, Statement, latest_run
 from analytics.analysis import load_analysis as _load_analysis
 from analytics.periods import quarter
-from analytics.record import COE
+from analytics.record import COE, why_paths
 from analytics.scores import theme_stats
 from analytics.store import load_coes, open_store, raw_document
 
@@ -153,15 +153,6 @@ class Snapshot:
         return out
 
     @cached_property
-    def themes_of_coe(self) -> dict[str, set[str]]:
-        """COE id -> every theme with one of its root causes (a COE can be in several)."""
-        out: dict[str, set[str]] = {}
-        for t in self.analysis.themes if self.analysis else ():
-            for cid in t.coes:
-                out.setdefault(cid, set()).add(t.id)
-        return out
-
-    @cached_property
     def map_points(self) -> dict:
         """:func:`dashboard.figures.map_points` of this run, built once."""
         from dashboard.figures import map_points
@@ -205,15 +196,6 @@ class Snapshot:
         if self.analysis is None:
             return []
         return [r for r in theme_stats(self.analysis, self.coes) if r["coe_count"]]
-
-    @cached_property
-    def theme_rows_by_quarter(self) -> dict[str, list[dict]]:
-        """Quarter -> the unfiltered theme rows seen in it (the review page's default view)."""
-        out: dict[str, list[dict]] = {}
-        for r in self.all_theme_rows:
-            for q in r["quarters"]:
-                out.setdefault(q, []).append(r)
-        return out
 
     def theme_rows(self, filters: Filters = Filters()) -> list[dict]:
         """:func:`analytics.scores.theme_stats` over the filtered COEs, themes without any left
@@ -273,32 +255,6 @@ class Snapshot:
             return period_themes(self.analysis, self.coes, Period.of_quarter(q), scope=keep)[1]
 
         return self.memo(("period-themes", q, filters), build)
-
-    def quarter_theme_rows(self, q: str, filters: Filters = Filters()) -> list[dict]:
-        """:meth:`theme_rows` for the filters, limited to the themes seen in quarter ``q``.
-
-        The rows are the ones :meth:`theme_rows` gives (the scores need every filtered COE, not
-        only the quarter's); scoring just the themes the quarter touches is what keeps a new
-        filter on the review page fast.
-        """
-        if self.analysis is None:
-            return []
-        if filters == Filters():
-            return self.theme_rows_by_quarter.get(q, [])
-        with self._lock:
-            whole = self._cache.get(("themes", filters))
-        if whole is not None:
-            return [r for r in whole if q in r["quarters"]]
-
-        def build():
-            seen = set().union(
-                *(self.themes_of_coe.get(c.id, ()) for c in self.quarter_coes(q, filters))
-            )
-            clusters = [t for t in self.analysis.themes if t.id in seen]
-            rows = theme_stats(self.analysis, self.filtered(filters), clusters=clusters)
-            return self.store_wide([r for r in rows if r["coe_count"] and q in r["quarters"]])
-
-        return self.memo(("quarter-themes", q, filters), build)
 
     def systemic_share(self, filters: Filters = Filters()) -> float:
         """Share of the filtered COEs whose theme is systemic."""
@@ -408,9 +364,7 @@ class Snapshot:
         "coe_by_id",
         "quarters",
         "coes_by_quarter",
-        "themes_of_coe",
         "all_theme_rows",
-        "theme_rows_by_quarter",
     )
 
     def prepare(self) -> None:
@@ -427,23 +381,7 @@ class Snapshot:
 
     def why_chains(self, coe: COE) -> list[list[str]]:
         """Each root-to-leaf path of a COE's why tree, as the answers along it."""
-        children: dict[str | None, list[str]] = {}
-        by_id = {w.id: w for w in coe.whys}
-        for w in coe.whys:
-            parent = w.parent if w.parent in by_id else None
-            children.setdefault(parent, []).append(w.id)
-        chains: list[list[str]] = []
-
-        def walk(node: str, path: list[str]) -> None:
-            path = [*path, by_id[node].answer or by_id[node].question or ""]
-            if not children.get(node):
-                chains.append(path)
-            for child in children.get(node, ()):
-                walk(child, path)
-
-        for root in children.get(None, ()):
-            walk(root, [])
-        return chains
+        return [[w.answer or w.question or "" for w in path] for path in why_paths(coe.whys)]
 
 
 # --- adapters to the analytics modules ---------------------------------------------------

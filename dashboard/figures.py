@@ -18,7 +18,7 @@ from analytics import severity
 from analytics.analysis import Analysis
 from analytics.followthrough import as_of, period_actions
 from analytics.periods import Period, quarter, quarter_end, quarter_range
-from analytics.record import COE
+from analytics.record import COE, why_depths, why_parents
 
 __all__ = ["quarter_end"]  # the review page and search filters read it from here
 
@@ -388,10 +388,15 @@ def _hover(statement, labels: dict[str, str]) -> str:
 # --- COE page ---------------------------------------------------------------------------
 
 
+def why_height(coe: COE) -> int:
+    """Canvas height for the why tree: deep trees get room, short ones do not float in space."""
+    levels = max(why_depths(coe.whys).values(), default=0) + 2
+    return max(320, min(900, 95 * levels))
+
+
 def why_tree_elements(coe: COE) -> list[dict]:
     """Cytoscape elements of a COE's why tree: one node per why, an edge from parent to child,
     and the root causes hanging off the leaves. Labels are cut short; ``full`` has the text."""
-    ids = {w.id for w in coe.whys}
     elements: list[dict] = [
         {
             "data": {
@@ -404,8 +409,9 @@ def why_tree_elements(coe: COE) -> list[dict]:
         }
     ]
     parents = set()
+    parent_of = why_parents(coe.whys)
     for w in coe.whys:
-        parent = w.parent if w.parent in ids else "coe"
+        parent = parent_of.get(w.id) or "coe"
         parents.add(parent)
         elements.append(
             {

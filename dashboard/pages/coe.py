@@ -149,7 +149,7 @@ def coe_body(snapshot: data.Snapshot, coe) -> list:
                                     "rankSep": 40,
                                 },
                                 stylesheet=WHY_STYLESHEET,
-                                style={"width": "100%", "height": f"{why_height(coe)}px"},
+                                style={"width": "100%", "height": f"{fig.why_height(coe)}px"},
                                 userZoomingEnabled=True,
                                 minZoom=0.3,
                                 maxZoom=2,
@@ -184,16 +184,6 @@ def coe_body(snapshot: data.Snapshot, coe) -> list:
             ],
         ),
     ]
-
-
-def why_height(coe) -> int:
-    """Canvas height for the why tree: deep trees get room, short ones do not float in space."""
-    depth: dict[str, int] = {}
-    ids = {w.id for w in coe.whys}
-    for w in coe.whys:
-        depth[w.id] = depth.get(w.parent, 0) + 1 if w.parent in ids else 1
-    levels = max(depth.values(), default=0) + 2
-    return max(320, min(900, 95 * levels))
 
 
 def impact_block(imp, m):
