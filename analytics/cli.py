@@ -433,14 +433,14 @@ def dashboard(store_path: Path | None, host: str, port: int) -> None:
     """Serve the dashboard over the store's latest analysis."""
     store_path = store_path or default_store_path()
     _analysis(_open(store_path))
-    _serve(store_path, host, port)
+    _serve(store_path, host, port, production=True)
 
 
-def _serve(store_path: Path, host: str, port: int) -> None:
+def _serve(store_path: Path, host: str, port: int, production: bool = False) -> None:
     from dashboard.app import serve
 
     click.echo(f"dashboard: http://{host}:{port}/  (Ctrl+C stops it)", err=True)
-    serve(store_path, host=host, port=port)
+    serve(store_path, host=host, port=port, production=production)
 
 
 @main.group()

@@ -15,11 +15,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from analytics.analysis import Analysis, Cluster
+from analytics.output import spreadsheet_safe
 from analytics.record import COE
 from analytics.redact import person_names, redact
 from analytics.report.tables import cell_text
@@ -141,20 +141,6 @@ def _member(statement, by_id: dict[str, COE], kind: str) -> dict:
 
 
 # --- formats ---------------------------------------------------------------------------------
-
-# A cell that starts like a formula and calls something is run by spreadsheets that open the
-# CSV; a leading apostrophe makes it text. Plain text starting with "-" or "@" is left alone.
-_FORMULA_RE = re.compile(r"^(?:=|[+\-@].*[(!|])", re.S)
-
-
-def spreadsheet_safe(text: str) -> str:
-    """``text``, with an apostrophe in front when a spreadsheet would run it as a formula.
-
-    >>> spreadsheet_safe("=HYPERLINK(\\"x\\")"), spreadsheet_safe("@edge-oncall")
-    ('\\'=HYPERLINK("x")', '@edge-oncall')
-    """
-    return "'" + text if _FORMULA_RE.match(text) else text
-
 
 def _cluster_columns(kind: str) -> list[tuple[str, str]]:
     cols = [

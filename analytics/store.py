@@ -216,15 +216,15 @@ def _command() -> str:
     return " ".join(argv[:4])[:120]
 
 
-def lock_holder(store: str | os.PathLike) -> str:
-    """Who holds ``store``'s write lock and for how long, in words, as far as it is known."""
+def lock_holder(store: str | os.PathLike) -> str | None:
+    """Who holds ``store``'s write lock and for how long, in words; None when unknown."""
     try:
         with open(f"{os.fspath(store)}-writer", encoding="utf-8") as fh:
             note = json.load(fh)
         pid = int(note["pid"])
         os.kill(pid, 0)  # raises when that process is gone: the note is stale
     except (OSError, ValueError, KeyError, TypeError):
-        return "another process"
+        return None
     held = max(0, int(time.time() - float(note.get("since", time.time()))))
     return f"`{note.get('command') or 'a process'}` (pid {pid}), for {held} s"
 
@@ -250,9 +250,11 @@ def describe_error(exc: BaseException, store: str | os.PathLike) -> str | None:
             "commands work on it; to write, copy it somewhere writable and pass --store."
         )
     if code in (5, 6) or "database is locked" in text:
+        holder = lock_holder(store)
         return (
-            f"{store}: another process is writing to the store: {lock_holder(store)}. "
-            "Waited 30 s; try again when it has finished."
+            f"{store}: another process is writing to the store"
+            + (f" ({holder})" if holder else "")
+            + ". Waited 30 s for it; try again when it has finished."
         )
     if "unable to open database file" in text:
         return f"{store}: cannot open the store file (missing folder or no permission)."

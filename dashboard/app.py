@@ -9,6 +9,7 @@ gets exactly one copy of every page and callback.
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import sys
 import threading
@@ -18,6 +19,9 @@ import dash
 from dash import Dash, Input, Output, dcc, html
 
 from dashboard import data, filters
+from dashboard.server import allowed_hosts, harden, serve_production
+
+log = logging.getLogger(__name__)
 
 PAGES = ("overview", "themes", "causal", "coe", "search", "review")
 NAV = (
@@ -30,6 +34,7 @@ NAV = (
 NAV_PREFIX = "nav-"
 URL = "app-url"
 RUN_BADGE = "app-run"
+CALLBACK_ERROR = "app-callback-error"
 ASSETS = Path(__file__).parent / "assets"
 
 
@@ -70,6 +75,7 @@ def create_app(store_path: str | os.PathLike, *, title: str = "coegraph") -> Das
         suppress_callback_exceptions=True,
         title=title,
         update_title=None,
+        on_error=_callback_error,
     )
     for name in PAGES:
         module = f"dashboard.pages.{name}"
@@ -83,6 +89,21 @@ def create_app(store_path: str | os.PathLike, *, title: str = "coegraph") -> Das
     filters.register(app)
     _register_nav(app)
     return app
+
+
+def _callback_error(err: Exception) -> None:
+    """A callback that failed (a crafted or stale value, a bug) answers with a message in the
+    page instead of HTTP 500; its outputs stay as they were."""
+    log.warning("callback %s failed: %r", dash.ctx.triggered_id, err, exc_info=err)
+    dash.set_props(
+        CALLBACK_ERROR,
+        {
+            "children": "That request could not be answered (a value the page cannot use); "
+            "nothing changed. Reload the page if this persists.",
+            "hidden": False,
+        },
+    )
+    return None
 
 
 def shell() -> html.Div:
@@ -137,6 +158,7 @@ def shell() -> html.Div:
                 ],
             ),
             *notice,
+            html.Div(id=CALLBACK_ERROR, className="notice", hidden=True),
             html.Main(dash.page_container, className="page"),
         ],
     )
@@ -172,15 +194,22 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8050,
     debug: bool = False,
+    production: bool = False,
 ) -> None:
     """Serve the dashboard (blocking). Binds to localhost unless ``host`` says otherwise.
 
-    The store's latest analysis is loaded before the server starts, so the first page load
-    does not pay for it.
+    ``production`` serves it with waitress (``coe dashboard``), else with Dash's simple server
+    (``coe demo``); either way requests must name this server in their Host header and every
+    response carries security headers (:mod:`dashboard.server`). The store's latest analysis is
+    loaded before the server starts, so the first page load does not pay for it.
     """
     app = create_app(store_path)
+    harden(app.server, allowed_hosts(host))
     snapshot = data.current()
     # The heavy pieces (the precedent index loads the model and embeds every document: ~25 s
     # for the 300-COE sample) build while the server starts, not on the first COE page opened.
     threading.Thread(target=snapshot.warm, name="coegraph-warm", daemon=True).start()
-    app.run(host=host, port=port, debug=debug, dev_tools_disable_version_check=True)
+    if production and not debug:
+        serve_production(app.server, host, port)
+    else:
+        app.run(host=host, port=port, debug=debug, dev_tools_disable_version_check=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 import dash
 import dash_cytoscape as cyto
 from dash import Input, Output, callback, dcc, html
@@ -81,7 +83,12 @@ WHY_STYLESHEET = [
 
 def layout(coe_id: str | None = None, **_query) -> html.Div:
     snapshot = data.current()
+    # the path arrives as written in the URL: "Outage on Friday" as "Outage%20on%20Friday"
+    # (coe_href quotes every id); a hand-typed URL may hold the id as it is
     coe = snapshot.coe_by_id.get(coe_id or "")
+    if coe is None and coe_id:
+        coe_id = unquote(coe_id)
+        coe = snapshot.coe_by_id.get(coe_id)
     if coe is None:
         return html.Div(
             className="page-coe",

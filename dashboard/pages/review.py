@@ -10,6 +10,7 @@ import dash
 from dash import Input, Output, State, callback, dcc, html
 
 from analytics import severity
+from analytics.output import spreadsheet_safe
 from dashboard import data
 from dashboard import figures as fig
 from dashboard.components import card, export_options, graph, grid, kpi, note, theme_href
@@ -264,11 +265,16 @@ def review_csv(review: dict) -> str:
     writer.writerow(["table", *fields])
     for name in ("new", "recurring", "rising"):
         for row in review["themes"][name]:
-            writer.writerow([f"{name} themes", *(row.get(k, "") for k in fields)])
+            writer.writerow([f"{name} themes", *(_csv_cell(row.get(k)) for k in fields)])
     for name in ("due", "overdue", "unknown"):
         for row in review["actions"][name]:
-            writer.writerow([f"actions {name}", *(row.get(k, "") for k in fields)])
+            writer.writerow([f"actions {name}", *(_csv_cell(row.get(k)) for k in fields)])
     return out.getvalue()
+
+
+def _csv_cell(value) -> object:
+    # document text must not run as a formula in the spreadsheet that opens the file
+    return spreadsheet_safe(value) if isinstance(value, str) else ("" if value is None else value)
 
 
 @callback(
