@@ -8,7 +8,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -27,8 +27,10 @@ from analytics.embed import embed_texts, make_embedder
 from analytics.label import CTfidfLabeler
 from analytics.lint_store import lint_changed
 from analytics.masking import entity_pattern, mask
+from analytics.mechanisms import load_taxonomy, prototype_texts, prototypes, taxonomy_digest
 from analytics.record import COE, leaf_whys
 from analytics.store import load_coes, transaction
+from analytics.themes import find_themes, match_mechanisms
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class Settings:
     clusterer: str = "agglomerative"
     seed: int = 0
     full: bool = False
+    taxonomy: str | None = None  # a taxonomy file; None: $COE_TAXONOMY, else the shipped one
     timings: dict = field(default_factory=dict, compare=False)
 
 
@@ -92,22 +95,49 @@ def analyze(
     # TF-IDF has none that lasts: it is refitted on every run's corpus.
     model_space = getattr(embedder, "cache_key", None)
     space = model_space or settings.embedder
+    mechanisms = load_taxonomy(settings.taxonomy)
     previous = None if settings.full else reusable_run(conn, settings, space, statements, memo)
+    if previous is not None and previous.settings.get("taxonomy_digest") != taxonomy_digest(
+        mechanisms
+    ):
+        previous = None  # themes are matched to another taxonomy: re-cluster
     corpus = corpus_digest(coes)
     if previous is not None and unchanged(previous, statements, corpus):
         # Another copy of the same run would only grow the store (tens of MB at 10,000 COEs).
         log(f"analyze: nothing changed since run {previous.run}; kept it (--full re-clusters)")
         return previous
-    vectors, n_new = embed_texts(embedder, [s.masked for s in statements], conn, progress=progress)
+    texts = [s.masked for s in statements]
+    # The taxonomy's prototype texts are embedded with the statements: one vector space, one
+    # cache, and a TF-IDF space fitted on both.
+    vectors, n_new = embed_texts(
+        embedder, texts + prototype_texts(mechanisms), conn, progress=progress
+    )
+    vectors, protos = vectors[: len(texts)], prototypes(mechanisms, vectors[len(texts) :])
     stage("embed")
     log(f"analyze: embedded {n_new} new texts ({timings['embed']:.1f}s)")
     clusters: dict[str, tuple[Cluster, ...]] = {}
     assigned: dict[str, str] = {}
     cuts: dict[str, float | None] = {}
     root_profiles = causal_profiles(coes, statements, vectors)
-    for kind, prefix in ((ROOT_CAUSE, "T"), (ACTION, "A"), (WHY, "W")):
+    matched = match_mechanisms(coes, statements, vectors, mechanisms, protos)
+    root_statements = [s for s in statements if s.kind == ROOT_CAUSE]
+
+    def discover(free, block):
+        clusterer = make_clusterer(settings.clusterer, settings.seed)
+        labels = clusterer.fit_predict(block, groups=[s.coe for s in free]) if free else []
+        cuts[ROOT_CAUSE] = getattr(clusterer, "threshold_", None) if free else None
+        return {s.id: int(n) for s, n in zip(free, labels, strict=True) if n >= 0}
+
+    def extend(previous, kept, free, block):
+        cuts[ROOT_CAUSE] = previous.settings["cuts"][ROOT_CAUSE]
+        return extend_clusters(replace(previous, themes=tuple(kept)), ROOT_CAUSE, free, block)
+
+    clusters[ROOT_CAUSE], assigned = find_themes(
+        root_statements, root_profiles, matched, mechanisms, protos, discover, previous, extend
+    )
+    for kind, prefix in ((ACTION, "A"), (WHY, "W")):
         rows = [i for i, s in enumerate(statements) if s.kind == kind]
-        block = root_profiles if kind == ROOT_CAUSE else vectors[rows]
+        block = vectors[rows]
         kind_statements = [statements[i] for i in rows]
         if previous is not None:
             found, members = extend_clusters(previous, kind, kind_statements, block)
@@ -139,6 +169,7 @@ def analyze(
         settings={
             **settings.__dict__,
             "space": space,
+            "taxonomy_digest": taxonomy_digest(mechanisms),
             "corpus": corpus,
             "timings": timings,
             "cuts": cuts,

@@ -216,6 +216,14 @@ def _analysis(conn):
 )
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
+    "--taxonomy",
+    type=click.Path(exists=True, dir_okay=False),
+    envvar="COE_TAXONOMY",
+    default=None,
+    help="Failure-mechanism taxonomy (YAML) to match causes to (default: the shipped one; "
+    "'extends: default' in the file adds to it).",
+)
+@click.option(
     "--full",
     is_flag=True,
     help="Re-cluster everything (default: when at most 10% of statements are new, "
@@ -232,20 +240,35 @@ def _analysis(conn):
     "minutes, so the next run after a few new COEs takes seconds. A running worker is used "
     "either way; `coe worker --stop` stops it.",
 )
-def analyze(store_path, embedder, model, device, clusterer, seed, full, progress, keep_warm):
+def analyze(
+    store_path, embedder, model, device, clusterer, seed, taxonomy, full, progress, keep_warm
+):
     """Embed, cluster and label root causes, why-steps and actions."""
     from analytics import worker
+    from analytics.mechanisms import TaxonomyError, load_taxonomy
     from analytics.model_registry import model_setting
 
     path = store_path or default_store_path()
     conn = _open(path)  # a bad store fails here, with its message, not in the worker
+    if taxonomy:
+        taxonomy = str(Path(taxonomy).resolve())  # the worker may run in another folder
+    try:
+        load_taxonomy(taxonomy)  # a bad file fails here, with its message
+    except TaxonomyError as exc:
+        raise click.ClickException(str(exc)) from exc
     if embedder != "tfidf":
         # Resolved here, so that a worker started elsewhere never decides them.
         model = model_setting(model)
         model = str(Path(model).resolve()) if Path(model).exists() else model
         device = device or os.environ.get("COE_DEVICE")
     settings = dict(
-        embedder=embedder, model=model, device=device, clusterer=clusterer, seed=seed, full=full
+        embedder=embedder,
+        model=model,
+        device=device,
+        clusterer=clusterer,
+        seed=seed,
+        full=full,
+        taxonomy=taxonomy,
     )
     show = sys.stderr.isatty() if progress is None else progress
     code = worker.run(path, settings, progress=show, start=keep_warm)
@@ -264,6 +287,18 @@ def analyze(store_path, embedder, model, device, clusterer, seed, full, progress
         raise click.ClickException(f"{exc} (or use --embedder tfidf)") from exc
 
 
+def _unmatched_mechanisms(analysis) -> list[str]:
+    """The names of the taxonomy's mechanisms that are no theme of ``analysis``."""
+    from analytics.mechanisms import TaxonomyError, load_taxonomy
+
+    try:
+        mechanisms = load_taxonomy(analysis.settings.get("taxonomy"))
+    except TaxonomyError:
+        return []  # the run's taxonomy file is gone; nothing to compare with
+    found = {c.mechanism for c in analysis.themes}
+    return [m.name for m in mechanisms if m.id not in found]
+
+
 @main.command()
 @store_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table")
@@ -274,9 +309,16 @@ def themes(store_path, fmt, show_all) -> None:
     from analytics.store import load_coes
 
     conn = _open(store_path)
-    rows = theme_stats(_analysis(conn), load_coes(conn))
+    analysis = _analysis(conn)
+    rows = theme_stats(analysis, load_coes(conn))
     if fmt == "table" and not show_all:
         rows = [r for r in rows if r["systemic"]] or rows
+    unmatched = _unmatched_mechanisms(analysis)
+    if unmatched and fmt == "table":
+        click.echo(
+            f"{len(unmatched)} known mechanisms no two COEs state: " + "; ".join(unmatched),
+            err=True,
+        )
     click.echo(
         render(
             rows,

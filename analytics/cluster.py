@@ -26,6 +26,7 @@ _PARAMETER_CONSTRAINTS = {
     "min_groups": lambda v: isinstance(v, int) and v >= 1,
     "max_exact": lambda v: isinstance(v, int) and v >= 10,
     "max_blocked_share": lambda v: 0 < v <= 1,
+    "max_share": lambda v: 0 < v <= 1,
 }
 
 
@@ -81,6 +82,7 @@ class ThemeClusterer:
         random_state: int = 0,
         distinct_within_group: bool = False,
         max_blocked_share: float = 0.25,
+        max_share: float = 0.4,
     ):
         self.distance_threshold = distance_threshold
         self.thresholds = thresholds
@@ -90,6 +92,7 @@ class ThemeClusterer:
         self.random_state = random_state
         self.distinct_within_group = distinct_within_group
         self.max_blocked_share = max_blocked_share
+        self.max_share = max_share
 
     def fit(self, X, groups=None) -> ThemeClusterer:
         for name, check in _PARAMETER_CONSTRAINTS.items():
@@ -136,7 +139,7 @@ class ThemeClusterer:
         else:
             tree = linkage(condensed, method="average")
             self.threshold_ = self.distance_threshold or _best_cut(
-                tree, squareform(condensed), self.thresholds
+                tree, squareform(condensed), self.thresholds, self.max_share
             )
             labels = fcluster(tree, t=self.threshold_, criterion="distance")[assign][inverse]
         self.labels_ = _prune(labels, groups, self.min_cluster_size, self.min_groups, noise=-1)
@@ -208,17 +211,33 @@ def make_clusterer(name: str, seed: int = 0, *, distinct_within_group: bool = Fa
     return CLUSTERERS[name](random_state=seed)
 
 
-def _best_cut(tree: np.ndarray, distances: np.ndarray, thresholds) -> float:
-    best, best_score = float(thresholds[len(thresholds) // 2]), -1.0
+def _best_cut(tree: np.ndarray, distances: np.ndarray, thresholds, max_share: float) -> float:
+    """The candidate cut with the best silhouette among those that leave no cluster holding more
+    than ``max_share`` of the points.
+
+    Unguarded, the silhouette of a diffuse space (real write-ups, a general-purpose sentence
+    model) is best for "everything, plus one outlier", which is one theme for the whole corpus:
+    a collapse, not a finding. When every candidate collapses, the largest cut that does not.
+    """
+    best, best_score = None, -1.0
+    allowed = []
     for t in thresholds:
         labels = fcluster(tree, t=t, criterion="distance")
         k = labels.max()
+        # Among a handful of causes a pair is no collapse: the guard needs a corpus.
+        if len(labels) >= 10 and np.bincount(labels).max() > max_share * len(labels):
+            continue
+        allowed.append(float(t))
         if k < 2 or k >= len(labels):
             continue
         score = weighted_silhouette(distances, labels, np.ones(len(labels)))
         if score > best_score:
             best, best_score = float(t), score
-    return best
+    if best is not None:
+        return best
+    if allowed:
+        return max(allowed)
+    return float(min(thresholds))
 
 
 def _together(groups: np.ndarray, point_of: np.ndarray, n: int) -> np.ndarray:

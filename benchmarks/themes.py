@@ -229,6 +229,75 @@ def run_generated(n: int, seed: int) -> dict:
     return {"corpus": f"generated n={n} seed={seed}", **result}
 
 
+DEVSET = Path("/work/shared/devset")
+
+
+def devset_labels(conn, gold: dict) -> dict:
+    """The devset's gold mechanisms per stored COE id (a CSV row is ``file#rowN`` in gold).
+
+    A one-off (``none``) gets a label of its own: one-offs belong outside every theme, so two
+    of them in one theme count against coegraph, as they should.
+    """
+    from analytics.parsers import parse_path
+
+    key_of: dict[str, str] = {}
+    for coe_id, stored in conn.execute("SELECT id, path FROM coes"):
+        name = Path(stored).name
+        if name.endswith(".csv"):
+            order = [c.id for c in parse_path(stored)]
+            key_of[f"{name}#row{order.index(coe_id) + 1}"] = coe_id
+        else:
+            key_of[name] = coe_id
+    labels: dict = {"coes": {}}
+    for d in gold["docs"]:
+        key = f"{d['file']}#row{d['row']}" if d.get("row") else d["file"]
+        if key in key_of:
+            theme = d["theme"] if d["theme"] != "none" else f"one-off:{key}"
+            labels["coes"][key_of[key]] = {"theme": theme}
+    return labels
+
+
+def devset_detail(analysis, labels: dict) -> dict:
+    """The issue's devset checks: mechanisms whose COEs all share one theme, one-offs kept out."""
+    by_theme: dict[str, list] = {}
+    for coe_id, truth in labels["coes"].items():
+        by_theme.setdefault(truth["theme"], []).append(analysis.coe_theme.get(coe_id))
+    whole = sorted(
+        t
+        for t, got in by_theme.items()
+        if not t.startswith("one-off") and len(got) >= 4 and got[0] and len(set(got)) == 1
+    )
+    one_offs = [got[0] for t, got in by_theme.items() if t.startswith("one-off")]
+    return {
+        "mechanisms_whole": whole,
+        "mechanisms": sum(not t.startswith("one-off") for t in by_theme),
+        "one_offs_outside": sum(g is None for g in one_offs),
+        "one_offs": len(one_offs),
+        "theme_names": {c.id: c.label for c in analysis.themes},
+    }
+
+
+def run_devset(folder: Path) -> dict:
+    """The devset (written independently of coegraph) in a temporary store, against its gold."""
+    import json
+
+    from analytics.analysis import load_analysis
+    from analytics.ingest import ingest
+    from analytics.store import open_store
+
+    gold = json.loads((folder / "gold.json").read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory() as tmp:
+        conn = open_store(Path(tmp) / "devset.db")
+        results = ingest(conn, [folder / "docs"])
+        failed = [r.path for r in results if r.status == "failed"]
+        labels = devset_labels(conn, gold)
+        common.log(f"devset: {len(failed)} failed, {len(labels['coes'])} of 48 labelled COEs read")
+        result = evaluate_corpus(conn, labels, actions=False)
+        result["detail"] = devset_detail(load_analysis(conn), labels)
+        conn.close()
+    return {"corpus": "devset", "labelled": len(labels["coes"]), **result}
+
+
 def dfds_documents(folder: Path) -> list[Path]:
     """The postmortems (one has no ``.md`` suffix); not the template, README or LICENSE."""
     return sorted(
@@ -309,9 +378,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--dfds", type=Path, default=DFDS, help="folder of DFDS postmortems")
     parser.add_argument("--skip-dfds", action="store_true")
     parser.add_argument("--skip-generated", action="store_true")
+    parser.add_argument("--skip-devset", action="store_true")
+    parser.add_argument("--devset", type=Path, default=DEVSET, help="the labelled devset folder")
     args = parser.parse_args(argv)
 
     results = []
+    if not args.skip_devset:
+        if args.devset.is_dir():
+            results.append(run_devset(args.devset))
+        else:
+            common.log(f"{args.devset} not found: devset part skipped")
     if not args.skip_generated:
         results.append(run_generated(args.n, args.seed))
     if not args.skip_dfds:
@@ -322,6 +398,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(table(results))
     for res in results:
         print(f"\n{res['corpus']}: analyze {res['analyze_seconds']:.1f}s {res['analyze_timings']}")
+    for res in results:
+        if "detail" in res:
+            d = res["detail"]
+            print(
+                f"\n{res['corpus']}: mechanisms with all their COEs in one theme: "
+                f"{len(d['mechanisms_whole'])} of {d['mechanisms']} {d['mechanisms_whole']}; "
+                f"one-offs outside themes: {d['one_offs_outside']} of {d['one_offs']}"
+            )
+            for tid, name in d["theme_names"].items():
+                print(f"  {tid}: {name}")
     gen = next((r for r in results if r["corpus"].startswith("generated")), None)
     if gen:
         for level in ("themes", "actions"):

@@ -1,0 +1,170 @@
+"""Known failure mechanisms: the taxonomy (``taxonomy.yaml``) and matching COEs to it.
+
+In: each COE's cause statements (its root causes and the last answer of each why branch), their
+vectors, and the vectors of each mechanism's prototype texts (name, description, examples).
+Out: per COE, the mechanism its causes state, when the evidence is strong, else nothing.
+
+Evidence comes in two independent kinds. Cues are phrases that name a mechanism's parts
+("certificate", "expired", "renewal"); each cue counts once per COE. The embedding says which
+mechanism's prototype the cause statements are closest to. Among the mechanisms with a cue, the
+one with the best combined score (cues + ``EMBEDDING_WEIGHT`` x best cosine similarity) is
+matched when it has two cues, or one cue and is the embedding's first choice. The rule and its two numbers were fixed on the
+devset's gold root-cause sentences before the parsed corpora, the generator or the real
+postmortems were scored, and are not tuned per corpus.
+
+Mechanisms marked ``generic`` (a missing alarm, a missing test) accompany almost every incident:
+they are a COE's theme only when no specific mechanism has evidence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+# One cue is worth this much cosine similarity divided by it: a 0.1 better similarity to a
+# mechanism's prototype outweighs half a cue.
+EMBEDDING_WEIGHT = 5.0
+# Strong evidence: this many distinct cues, or one cue that the embedding's first choice confirms.
+MIN_CUES = 2
+
+
+@dataclass(frozen=True)
+class Mechanism:
+    id: str
+    name: str
+    description: str
+    cues: tuple[re.Pattern, ...]
+    examples: tuple[str, ...]
+    generic: bool = False
+
+    @property
+    def prototype_texts(self) -> tuple[str, ...]:
+        return (self.name, self.description, *self.examples)
+
+
+class TaxonomyError(ValueError):
+    """A taxonomy file that cannot be used, with the file and entry named."""
+
+
+def default_taxonomy_path() -> Path:
+    return Path(str(resources.files("analytics") / "taxonomy.yaml"))
+
+
+def load_taxonomy(path: str | Path | None = None) -> tuple[Mechanism, ...]:
+    """The mechanisms of ``path`` (else ``$COE_TAXONOMY``, else the shipped file).
+
+    A file that says ``extends: default`` adds its entries to the shipped ones; an entry whose id
+    is already there replaces it.
+    """
+    path = path or os.environ.get("COE_TAXONOMY") or default_taxonomy_path()
+    data = _read(Path(path))
+    entries = data.get("mechanisms") or []
+    if data.get("extends") == "default" and Path(path) != default_taxonomy_path():
+        base = {m.id: m for m in load_taxonomy(default_taxonomy_path())}
+        for m in _mechanisms(entries, path):
+            base[m.id] = m
+        return tuple(base.values())
+    return _mechanisms(entries, path)
+
+
+def _read(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise TaxonomyError(f"{path}: cannot read the taxonomy: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("mechanisms"), list):
+        raise TaxonomyError(f"{path}: a taxonomy needs a top-level 'mechanisms' list")
+    return data
+
+
+def _mechanisms(entries: list, path) -> tuple[Mechanism, ...]:
+    out, seen = [], set()
+    for n, entry in enumerate(entries, 1):
+        where = f"{path}: mechanism {n}"
+        if not isinstance(entry, dict) or not entry.get("id") or not entry.get("name"):
+            raise TaxonomyError(f"{where}: each entry needs an 'id' and a 'name'")
+        mid = str(entry["id"])
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", mid):
+            raise TaxonomyError(f"{where}: id {mid!r} must be lower-case letters, digits and '-'")
+        if mid in seen:
+            raise TaxonomyError(f"{where}: id {mid!r} appears twice")
+        seen.add(mid)
+        try:
+            cues = tuple(re.compile(str(c), re.I) for c in entry.get("cues") or ())
+        except re.error as exc:
+            raise TaxonomyError(f"{where} ({mid}): a cue is not a valid expression: {exc}") from exc
+        out.append(
+            Mechanism(
+                id=mid,
+                name=str(entry["name"]),
+                description=str(entry.get("description") or ""),
+                cues=cues,
+                examples=tuple(str(e) for e in entry.get("examples") or ()),
+                generic=bool(entry.get("generic", False)),
+            )
+        )
+    return tuple(out)
+
+
+def taxonomy_digest(mechanisms) -> str:
+    """A digest of what matching reads from a taxonomy: a run extends another only under the
+    same one."""
+    digest = hashlib.sha256()
+    for m in mechanisms:
+        digest.update(repr((m.id, m.name, [c.pattern for c in m.cues], m.prototype_texts, m.generic)).encode())
+    return digest.hexdigest()[:16]
+
+
+def prototypes(mechanisms, vectors: np.ndarray) -> np.ndarray:
+    """One unit vector per mechanism: the mean of its prototype texts' vectors (rows of
+    ``vectors`` in the order of :func:`prototype_texts`)."""
+    out, row = [], 0
+    for m in mechanisms:
+        n = len(m.prototype_texts)
+        v = vectors[row : row + n].mean(axis=0)
+        out.append(v / (np.linalg.norm(v) or 1))
+        row += n
+    return np.stack(out) if out else np.zeros((0, vectors.shape[1]), np.float32)
+
+
+def prototype_texts(mechanisms) -> list[str]:
+    return [t for m in mechanisms for t in m.prototype_texts]
+
+
+def cue_counts(mechanisms, text: str) -> np.ndarray:
+    """Distinct cues of each mechanism found in ``text``.
+
+    >>> ms = load_taxonomy()
+    >>> counts = cue_counts(ms, "The TLS certificate expired; nobody renewed it.")
+    >>> ms[int(counts.argmax())].id
+    'cert-expiry'
+    """
+    return np.array([sum(bool(c.search(text)) for c in m.cues) for m in mechanisms], float)
+
+
+def match(mechanisms, texts, vectors: np.ndarray, protos: np.ndarray) -> int | None:
+    """The index of the mechanism one COE's cause statements state, or None.
+
+    ``texts`` are the cause statements as written (cues read them), ``vectors`` their rows.
+    """
+    if not len(mechanisms) or not texts:
+        return None
+    cues = cue_counts(mechanisms, "\n".join(texts))
+    sims = (np.asarray(vectors) @ protos.T).max(axis=0)
+    generic = np.array([m.generic for m in mechanisms])
+    for kind in (~generic, generic):  # a specific mechanism first; a generic gap only alone
+        named = kind & (cues >= 1)  # no mechanism is matched on the embedding alone
+        if not named.any():
+            continue
+        best = int(np.argmax(np.where(named, cues + EMBEDDING_WEIGHT * sims, -np.inf)))
+        nearest = int(np.argmax(np.where(kind, sims, -np.inf)))
+        if cues[best] >= MIN_CUES or best == nearest:
+            return best
+    return None
