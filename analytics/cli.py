@@ -363,7 +363,7 @@ def evaluate(store_path, labels_path, fmt) -> None:
 def lint(files: tuple[Path, ...], fmt: str) -> None:
     """Bar-raiser checks on COE documents; exit 1 when any finding is an error."""
     from analytics.ingest import iter_documents
-    from analytics.lint import lint_coe, quality_score
+    from analytics.lint import lint_coe, quality
     from analytics.parsers import ParseError, parse_path
 
     rows, failed = [], False
@@ -378,11 +378,13 @@ def lint(files: tuple[Path, ...], fmt: str) -> None:
         for coe in coes:
             findings = lint_coe(coe, raw)
             failed |= any(f.severity == "error" for f in findings)
+            scored = quality(coe, findings)
             rows.append(
                 {
                     "file": str(path),
                     "coe": coe.id,
-                    "score": quality_score(findings),
+                    "score": scored.score,
+                    "score_parts": [p.to_dict() for p in scored.parts],
                     "findings": [f.to_dict() for f in findings],
                 }
             )
@@ -402,8 +404,10 @@ def lint(files: tuple[Path, ...], fmt: str) -> None:
         if flat:
             click.echo(render(flat, "table"))
         for r in rows:
+            parts = ", ".join(f"{p['name']} {p['points']:g}/{p['max']}" for p in r["score_parts"])
             click.echo(
-                f"{r['coe']}: quality {r['score']}/100, {len(r['findings'])} findings", err=True
+                f"{r['coe']}: quality {r['score']}/100 ({parts}), {len(r['findings'])} findings",
+                err=True,
             )
     sys.exit(1 if failed else 0)
 

@@ -14,8 +14,9 @@ from analytics.record import COE
 from analytics.store import raw_document, transaction
 
 # Bumped when the rules or the score change, so that results stored by an older version are
-# redone once (2: each missing section costs in full).
-LINT_VERSION = 2
+# redone once (2: each missing section costs in full; 3: the score is counted up part by part
+# and filler counts as missing).
+LINT_VERSION = 3
 
 
 def lint_key(coe: COE) -> str:
@@ -38,7 +39,7 @@ def lint_changed(conn: sqlite3.Connection, coes: Sequence[COE]) -> int:
             (
                 coe.id,
                 lint_key(coe),
-                quality_score(findings),
+                quality_score(coe, findings),
                 json.dumps([f.to_dict() for f in findings]),
             )
         )

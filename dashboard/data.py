@@ -267,16 +267,20 @@ class Snapshot:
 
     # --- pieces built by the other analytics modules, once per run -----------------------
 
-    def lint(self, coe_id: str) -> tuple[int, list[dict]] | None:
-        """(quality score, findings as dicts) for a stored COE; ``None`` without a linter."""
-        if coe_id in self.lint_rows:
-            return self.lint_rows[coe_id]
+    def lint(self, coe_id: str) -> tuple[int, list[dict], list[dict]] | None:
+        """(quality score, findings as dicts, the score's parts as dicts) for a stored COE;
+        ``None`` without a linter. Stored findings are used when there are some; the parts are
+        read from them and the record (:func:`analytics.lint.quality`), so they add up."""
         coe = self.coe_by_id.get(coe_id)
         lint = _optional("analytics.lint")
         if coe is None or lint is None:
             return None
-        findings = lint.lint_coe(coe, self.raw_text(coe_id))
-        return lint.quality_score(findings), [f.to_dict() for f in findings]
+        if coe_id in self.lint_rows:
+            findings = [lint.Finding(**f) for f in self.lint_rows[coe_id][1]]
+        else:
+            findings = lint.lint_coe(coe, self.raw_text(coe_id))
+        scored = lint.quality(coe, findings)
+        return scored.score, [f.to_dict() for f in findings], [p.to_dict() for p in scored.parts]
 
     def raw_text(self, coe_id: str) -> str | None:
         """The source text of a COE's document, read from the store on demand."""

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from analytics.lint import RULES, Finding, find_person_names, lint_coe, quality_score
+from analytics.lint import RULES, Finding, find_person_names, lint_coe
 from analytics.lint.rules import why_depth
 from analytics.lint.specificity import vague_reason
 from analytics.record import COE, Action, Impact, TimelineEvent, Why
@@ -121,41 +121,6 @@ def test_errors_are_listed_before_warnings() -> None:
     coe = clean_coe(whys=clean_coe().whys[:2], actions=(Action(None, "Be more careful"),))
     severities = [f.severity for f in lint_coe(coe)]
     assert severities == sorted(severities, key=lambda s: s != "error")
-
-
-# ------------------------------------------------------------------------- scoring
-
-
-def test_quality_score_is_100_without_findings() -> None:
-    assert quality_score([]) == 100
-
-
-def test_quality_score_weighs_errors_above_warnings() -> None:
-    error = quality_score([Finding("too-few-whys", "error", "")])
-    warning = quality_score([Finding("action-missing-due", "warning", "")])
-    assert error < warning < 100
-
-
-def test_quality_score_charges_repeats_of_a_rule_less() -> None:
-    one = quality_score([Finding("action-missing-due", "warning", "")])
-    three = quality_score([Finding("action-missing-due", "warning", "")] * 3)
-    other = quality_score(
-        [
-            Finding("action-missing-due", "warning", ""),
-            Finding("action-missing-owner", "warning", ""),
-        ]
-    )
-    assert other < three < one
-
-
-def test_quality_score_caps_the_cost_of_repeats() -> None:
-    many = quality_score([Finding("action-missing-due", "warning", "")] * 50)
-    assert many == quality_score([Finding("action-missing-due", "warning", "")] * 6) > 80
-
-
-def test_quality_score_never_drops_below_zero() -> None:
-    findings = [Finding(spec.id, spec.severity, "") for spec in RULES] * 10
-    assert quality_score(findings) == 0
 
 
 # ------------------------------------------------------------------------- too-few-whys
@@ -599,17 +564,6 @@ def test_a_name_blamed_in_an_unparsed_section_is_found_with_its_line() -> None:
     raw = "# T\n\n## Lessons learned\n\nIt went wrong when Priya Sharma pushed the config.\n"
     findings = [f for f in lint_coe(clean_coe(), raw) if f.rule == "names-individual"]
     assert [(f.line, "Priya Sharma" in f.message) for f in findings] == [(5, True)]
-
-
-def test_each_missing_section_costs_in_full() -> None:
-    one = quality_score([Finding("missing-section", "warning", "no timeline")])
-    three = quality_score(
-        [
-            Finding("missing-section", "warning", f"no {part}")
-            for part in ("timeline", "impact summary", "action items")
-        ]
-    )
-    assert 100 - three == 3 * (100 - one)
 
 
 def test_results_of_an_older_lint_version_are_redone(tmp_path) -> None:

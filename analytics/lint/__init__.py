@@ -25,19 +25,20 @@ from analytics.lint.rules import (
     check_whys,
     narrative_text,
 )
+from analytics.lint.score import Part, Quality, quality
 from analytics.record import COE
 
-__all__ = ["RULES", "Finding", "RuleSpec", "find_person_names", "lint_coe", "quality_score"]
-
-# quality_score weights: the first finding of a rule costs its full weight, each further finding
-# of the same rule a little, up to a cap (ten actions without owners are one habit, not ten).
-ERROR_WEIGHT = 20
-WARNING_WEIGHT = 5
-REPEAT_WEIGHT = 1
-MAX_REPEAT_PENALTY = 5
-# Except where each finding names a different gap: a draft with no impact, no timeline and no
-# action items lacks three parts, and scored 93 as if it had one habit.
-EACH_COUNTS = frozenset({"missing-section"})
+__all__ = [
+    "RULES",
+    "Finding",
+    "Part",
+    "Quality",
+    "RuleSpec",
+    "find_person_names",
+    "lint_coe",
+    "quality",
+    "quality_score",
+]
 
 
 def lint_coe(coe: COE, raw_text: str | None = None) -> list[Finding]:
@@ -75,28 +76,13 @@ def lint_coe(coe: COE, raw_text: str | None = None) -> list[Finding]:
     )
 
 
-def quality_score(findings: Iterable[Finding]) -> int:
-    """A 0..100 score for a COE from its findings: 100 means no findings.
-
-    Each rule that fires costs 20 points for an error rule and 5 for a warning rule; every further
-    finding of the same rule costs 1 point more, at most 5 more per rule, except for
-    :data:`EACH_COUNTS` rules (each missing section costs in full). The score never drops below 0.
+def quality_score(coe: COE, findings: Iterable[Finding]) -> int:
+    """The 0..100 quality score of ``coe`` (:func:`analytics.lint.score.quality`).
 
     Examples
     --------
-    >>> quality_score([])
-    100
-    >>> quality_score([Finding("too-few-whys", "error", "3 whys")])
-    80
+    >>> blank = COE(id="COE-1", title="Checkout outage")
+    >>> quality_score(blank, lint_coe(blank))
+    0
     """
-    first: dict[str, int] = {}
-    repeats: dict[str, int] = {}
-    for item in findings:
-        if item.rule in EACH_COUNTS:
-            key = f"{item.rule}: {item.message}"
-            first[key] = ERROR_WEIGHT if item.severity == "error" else WARNING_WEIGHT
-        elif item.rule in first:
-            repeats[item.rule] = min(MAX_REPEAT_PENALTY, repeats.get(item.rule, 0) + REPEAT_WEIGHT)
-        else:
-            first[item.rule] = ERROR_WEIGHT if item.severity == "error" else WARNING_WEIGHT
-    return max(0, 100 - sum(first.values()) - sum(repeats.values()))
+    return quality(coe, findings).score

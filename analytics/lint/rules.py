@@ -12,9 +12,10 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
+from analytics.lint.filler import filler_reason, same_text
 from analytics.lint.names import find_person_names, person_mentions
 from analytics.lint.specificity import vague_reason
-from analytics.record import COE, Why, leaf_whys, why_depths
+from analytics.record import COE, Why, leaf_whys, why_depths, why_paths
 
 Severity = Literal["error", "warning"]
 
@@ -127,21 +128,63 @@ def why_depth(whys: Iterable[Why]) -> int:
     return max(why_depths(tuple(whys)).values(), default=0)
 
 
+def filler_whys(whys: tuple[Why, ...]) -> dict[str, str]:
+    """Why id -> why its answer is filler: says nothing, or repeats its question or a why above.
+
+    Examples
+    --------
+    >>> from analytics.record import Why
+    >>> filler_whys((Why("1", None, None, "The pool ran dry."), Why("2", "1", None, "Because.")))
+    {'2': 'filler "because"'}
+    """
+    out: dict[str, str] = {}
+    earlier: list[Why] = []
+    for why in whys:
+        reason = filler_reason(why.answer, answer=True)
+        if reason is None and same_text(why.answer, why.question):
+            reason = "repeats its question"
+        if reason is None:
+            twin = next((w for w in earlier if same_text(w.answer, why.answer)), None)
+            reason = f"repeats why {twin.id}" if twin is not None else None
+        if reason is not None:
+            out.setdefault(why.id, reason)
+        earlier.append(why)
+    return out
+
+
+def substantive_depth(whys: tuple[Why, ...]) -> int:
+    """Whys that say something on the deepest chain: :func:`why_depth` with filler not counted."""
+    filler = filler_whys(whys)
+    return max((sum(w.id not in filler for w in path) for path in why_paths(whys)), default=0)
+
+
+def real_root_causes(coe: COE) -> list[str]:
+    """The root-cause statements that are not filler."""
+    return [rc for rc in coe.root_causes if filler_reason(rc, answer=True) is None]
+
+
+def real_events(coe: COE) -> list[str]:
+    """The timeline rows that are not filler or a template's placeholder."""
+    rows = (" ".join(part for part in (e.at, e.event) if part) for e in coe.timeline)
+    return [row for row in rows if filler_reason(row) is None]
+
+
 # --------------------------------------------------------------------------- rules
 
 
 def check_whys(coe: COE, where: Locator) -> list[Finding]:
     """too-few-whys: the deepest chain has fewer than five whys (no whys: missing-section)."""
-    if not coe.whys:
-        return []
-    depth = why_depth(coe.whys)
-    if depth >= MIN_WHYS:
-        return []
+    filler = filler_whys(coe.whys)
+    depth = substantive_depth(coe.whys)
+    if depth == 0 or depth >= MIN_WHYS:
+        return []  # no why says anything: missing-section
     first = coe.whys[0]
+    noted = "; ".join(f"why {i}: {reason}" for i, reason in list(filler.items())[:3])
     return [
         finding(
             "too-few-whys",
-            f"the deepest why chain has {depth} why{'s' if depth != 1 else ''}; ask at least "
+            f"the deepest why chain has {depth} why{'s' if depth != 1 else ''} that say something"
+            f"{f' (filler not counted: {noted})' if filler else ''}; ask at least "
             f"{MIN_WHYS} to get from the symptom to the process that let it happen",
             where.line_of(first.question, first.answer),
         )
@@ -298,7 +341,7 @@ _NUMBER_RE = re.compile(
 def _has_impact(coe: COE) -> bool:
     imp = coe.impact
     numbers = (imp.duration_minutes, imp.customers_affected, imp.requests_failed_pct)
-    return bool(imp.summary.strip()) or any(n is not None for n in numbers)
+    return filler_reason(imp.summary) is None or any(n is not None for n in numbers)
 
 
 def check_impact(coe: COE, where: Locator) -> list[Finding]:
@@ -348,16 +391,22 @@ def check_actions(coe: COE, where: Locator) -> list[Finding]:
 
 def check_sections(coe: COE, where: Locator) -> list[Finding]:
     """missing-section: one finding per missing part of the COE."""
-    present: tuple[tuple[str, bool], ...] = (
-        ("impact summary", _has_impact(coe)),
-        ("timeline", bool(coe.timeline)),
-        ("whys", bool(coe.whys)),
-        ("root cause", bool(coe.root_causes)),
-        ("action items", bool(coe.actions)),
+    # Filler fills a slot, not the part: a section holding only filler is missing.
+    present: tuple[tuple[str, bool, bool], ...] = (
+        ("impact summary", _has_impact(coe), bool(coe.impact.summary.strip())),
+        ("timeline", bool(real_events(coe)), bool(coe.timeline)),
+        ("whys", substantive_depth(coe.whys) > 0, bool(coe.whys)),
+        ("root cause", bool(real_root_causes(coe)), bool(coe.root_causes)),
+        ("action items", bool(coe.actions), bool(coe.actions)),
     )
     return [
-        finding("missing-section", f"no {section}: a COE needs one", None)
-        for section, ok in present
+        finding(
+            "missing-section",
+            f"no {section}: a COE needs one"
+            + (" (what is there is filler or a template's placeholder)" if written else ""),
+            None,
+        )
+        for section, ok, written in present
         if not ok
     ]
 

@@ -258,7 +258,7 @@ def actions_table(coe):
 def lint_block(lint):
     if lint is None:
         return unavailable("The COE linter")
-    score, findings = lint
+    score, findings, *rest = lint
     tone = "good" if score >= 80 else "fair" if score >= 50 else "poor"
     return html.Div(
         [
@@ -269,6 +269,7 @@ def lint_block(lint):
                 ],
                 className="score-row",
             ),
+            *([score_parts(rest[0])] if rest and rest[0] else []),
             html.Ul(
                 [
                     html.Li(
@@ -292,6 +293,22 @@ def lint_block(lint):
             else html.P("No findings: this COE meets every bar-raiser check.", className="muted"),
         ]
     )
+
+
+def score_parts(parts: list[dict]) -> html.Table:
+    """What the quality score is made of: each part's points out of its share, and why."""
+    rows = [
+        html.Tr(
+            [
+                html.Td(p["name"]),
+                html.Td(f"{p['points']:g} / {p['max']}" if p["max"] else f"{p['points']:g}"),
+                html.Td(p["why"], className="muted"),
+            ]
+        )
+        for p in parts
+    ]
+    head = html.Thead(html.Tr([html.Th("part"), html.Th("points"), html.Th("because")]))
+    return html.Table([head, html.Tbody(rows)], className="table score-parts")
 
 
 @callback(

@@ -194,11 +194,13 @@ def search_results(snapshot: data.Snapshot, text: str, k: int, filters: data.Fil
 
 def draft_lint(draft, text: str):
     try:
-        from analytics.lint import lint_coe, quality_score
+        from analytics.lint import lint_coe, quality
     except ImportError:
         return unavailable("The COE linter")
     findings = lint_coe(draft, text)
-    return lint_block((quality_score(findings), [f.to_dict() for f in findings]))
+    scored = quality(draft, findings)
+    parts = [p.to_dict() for p in scored.parts]
+    return lint_block((scored.score, [f.to_dict() for f in findings], parts))
 
 
 def precedent_card(rank: int, p) -> html.Section:
