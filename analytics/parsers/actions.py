@@ -42,9 +42,9 @@ _DUE_KEY = re.compile(
     r"\b(?:due(?:\s+date)?|by|eta|deadline|target(?:\s+date)?|before)\s*[:=]?\s*", re.I
 )
 _STATUS = re.compile(
-    r"(?:\bstatus\s*[:=]\s*(?P<a>[\w' -]{2,20}?)(?=[,;)\]|]|$|\.\s)|[\[(]\s*(?P<b>done|completed|"
-    r"complete|in progress|in-progress|open|todo|wip|planned|blocked|won'?t do|wont-do|"
-    r"cancelled|canceled)\s*[\])])",
+    r"(?:\bstatus\s*[:=]\s*(?P<a>[\w' -]{2,20}?)(?=[,;)\]|]|$|\.\s)|[\[(][\s,;]*(?P<b>done|"
+    r"completed|complete|in progress|in-progress|open|todo|wip|planned|blocked|won'?t do|wont-do|"
+    r"cancelled|canceled)[\s,;]*[\])])",
     re.I,
 )
 _EMPTY_PARENS = re.compile(r"\(\s*[,;\s]*\)|\[\s*[,;\s]*\]")
@@ -115,6 +115,69 @@ def _tail_fields(inner: str) -> tuple[str | None, str | None, str | None, str | 
     return owner, due, status, ticket
 
 
+# "Title · P0 · Payments Core · due 2025-05-16 · Done", "Title - Owner - due 2025-06-13 - Done"
+_SEP = re.compile(r"\s+(?:·|•|\|)\s+|\s+[-–—]\s+")
+_PRIORITY_PART = re.compile(
+    r"^(?:(?:priority|prio|pri)\s*[:=]?\s*)?(?:p\s?[0-4]|critical|urgent|high|medium|low)"
+    r"(?:\s+priority)?$",
+    re.I,
+)
+_STATUS_KEY = re.compile(r"^status\s*[:=]\s*", re.I)
+_MAY_SEPARATE = re.compile(r"[·•|]| [-–—] ")
+_OWNER_PART = re.compile(r"^(?:owners?|assignee|assigned to|dri)\s*[:=]\s*(?P<o>.+)$", re.I)
+
+
+def _separated_fields(body: str) -> tuple[str, dict[str, str]] | None:
+    """``(title, fields)`` of an item whose fields follow its title between separators, read
+    from the end; None unless a due date, status or priority is among them (a dash inside a
+    title is mostly just a dash).
+
+    >>> _separated_fields("Lint fare code - Pricing backend lead - due 2025-07-11 - Done")
+    ('Lint fare code', {'status': 'done', 'due': '2025-07-11', 'owner': 'Pricing backend lead'})
+    >>> _separated_fields("Fix the retry loop - it hammers the database") is None
+    True
+    """
+    seps = list(_SEP.finditer(body))
+    if not seps:
+        return None
+    bounds = [0] + [x for m in seps for x in m.span()] + [len(body)]
+    parts = [body[bounds[i] : bounds[i + 1]] for i in range(0, len(bounds), 2)]
+    fields: dict[str, str] = {}
+    keep = len(parts)
+    while keep > 1:
+        part = clean_inline(parts[keep - 1]).strip(" .;,")
+        low = part.lower()
+        found, dm = find_date(part) if _HAS_DIGIT.search(part) else (None, None)
+        if found and dm is not None and "due" not in fields:
+            rest = (part[: dm.start()] + part[dm.end() :]).strip(" :").lower()
+            if rest not in ("", "due", "by", "due by", "due date", "eta", "target", "deadline"):
+                break
+            fields["due"] = found
+        elif "status" not in fields and _STATUS_WORD.fullmatch(_STATUS_KEY.sub("", part)):
+            fields["status"] = normalize_status(_STATUS_KEY.sub("", part)) or part
+        elif "priority" not in fields and _PRIORITY_PART.match(part):
+            fields["priority"] = normalize_priority(re.sub(r"(?i)priority|prio|pri|[:=]", "", part))
+        elif "id" not in fields and _TICKET.match(part):
+            fields["id"] = part
+        elif "owner" not in fields and (m := _OWNER_PART.match(part)):
+            fields["owner"] = m.group("o").strip()
+        elif (
+            "owner" not in fields
+            and part[:1].isalpha()
+            and len(part.split()) <= 5
+            and not _HAS_DIGIT.search(part)
+            and low not in ("open", "todo")
+        ):
+            fields["owner"] = part
+        else:
+            break
+        keep -= 1
+    if not fields.keys() & {"due", "status", "priority"}:
+        return None
+    title = body[: bounds[2 * keep - 1]] if keep < len(parts) else body
+    return title, {k: v for k, v in fields.items() if v}
+
+
 def action_from_text(
     text: str, checked: bool | None = None, default_status: str | None = None
 ) -> Action:
@@ -138,7 +201,14 @@ def action_from_text(
         body = body[m.end() :]
 
     owner = None
-    m = _LEAD_OWNER.match(body) if body.startswith("[") else None
+    body = _LEAD.sub("", body.lstrip(" ·•")) if ident else body  # "PAY-2201 · Publish ..."
+    sep_fields: dict[str, str] = {}
+    split = _separated_fields(body) if _MAY_SEPARATE.search(body) else None
+    if split is not None:
+        body, sep_fields = split
+        owner = sep_fields.get("owner")
+        ident = ident or sep_fields.get("id")
+    m = _LEAD_OWNER.match(body) if body.startswith("[") and owner is None else None
     if (
         m
         and normalize_status(m.group("o")) == m.group("o")
@@ -191,6 +261,9 @@ def action_from_text(
     if m:
         status = normalize_status(m.group("a") or m.group("b"))
         body = _cut(body, m.span())
+    priority = priority or sep_fields.get("priority")
+    due = due or sep_fields.get("due")
+    status = status or sep_fields.get("status")
     if status is None and checked is not None:
         status = "done" if checked else "open"
     if status is None:

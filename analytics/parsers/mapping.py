@@ -172,6 +172,7 @@ def _norm_value(field: str, value: Any) -> Any:
     return value
 
 
+_NUMBERED_WHY = re.compile(r"^\s*why\s*[-_#]?\s*\d{1,2}\s*$", re.I)
 _ID_LIKE = re.compile(r"^[A-Z][A-Z0-9]{1,9}(?:-[A-Z0-9]+)*-?\d{2,}$")
 
 
@@ -218,6 +219,13 @@ def normalise_export(
                     explain.append((path, "ignored" if field is None else f"{field} (empty)"))
                     continue
                 value = _norm_value(field, value)
+                if field == "whys" and _NUMBERED_WHY.match(str(key)) and isinstance(value, str):
+                    # a tracker's "Why 1" .. "Why 6" columns: one step each, in column order
+                    steps = out.setdefault("whys", [])
+                    if isinstance(steps, list):
+                        steps.append(f"{len(steps) + 1}. {value}")
+                        explain.append((path, f"whys (step {len(steps)})"))
+                        continue
                 if field == "id":
                     ids.append(value)
                     explain.append((path, f"id{' (' + how + ')' if how else ''}"))

@@ -103,7 +103,6 @@ for _field, _aliases in _EXTRA.items():
         FIELDS[norm_key(_alias)] = "_ignored" if _field == "lessons" else _field
 _CONTENT = {"title", "summary", "whys", "root_causes", "actions", "impact", "timeline"}
 _WRAPPERS = ("coes", "items", "records", "incidents", "postmortems", "documents", "data")
-_ITEM_SPLIT = re.compile(r"\s+\|\s+|\s*;\s*|\n+")
 _NUMBERED = re.compile(r"(?:^|\s)(?=\d{1,2}[.)]\s)")
 
 
@@ -116,13 +115,35 @@ def _text_items(value: str) -> list[str]:
         data = try_json(value)
         if isinstance(data, list):
             return [json.dumps(v) if isinstance(v, dict) else str(v) for v in data]
-    if "\n" in value or " | " in value or ";" in value:
-        parts = _ITEM_SPLIT.split(value)
+    if "\n" in value:
+        # one item a line: a ";" or "|" inside a line belongs to that item ("(owner: X; due D)")
+        parts = value.splitlines()
     elif len(_NUMBERED.findall(value)) >= 2:
         parts = _NUMBERED.split(value)
+    elif " | " in value or ";" in value:
+        parts = _split_outside_brackets(value)
     else:
         parts = [value]
-    return [p.strip() for p in parts if p.strip()]
+    return [p.strip().rstrip(";").strip() for p in parts if p.strip().rstrip(";").strip()]
+
+
+def _split_outside_brackets(value: str) -> list[str]:
+    """Split at " | " and ";" that are not inside (...) or [...]."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(value):
+        ch = value[i]
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        elif depth == 0 and (ch == ";" or value.startswith(" | ", i)):
+            parts.append(value[start:i])
+            i += 1 if ch == ";" else 3
+            start = i
+            continue
+        i += 1
+    parts.append(value[start:])
+    return parts
 
 
 def _as_items(value: Any) -> list[Any]:
@@ -175,9 +196,9 @@ def _whys(value: Any, where: str, warnings: list[str]) -> list[Why]:
     lines = []
     for idx, it in enumerate(items):
         text = str(it).strip()
-        if re.match(r"^(?:\*\*)?\s*(?:why|q|question)\s*\d", text, re.I) or re.match(
-            r"^\d{1,2}[a-z]?[.)]\s", text
-        ):
+        if re.match(
+            r"^(?:\*\*)?\s*(?:why|q|question)\s*\d{1,2}[a-z]?\b(?![:.,]\d|\s*\?)", text, re.I
+        ) or re.match(r"^\d{1,2}[a-z]?[.)]\s", text):
             lines.append(Line(idx + 1, text))
         else:
             lines.append(Line(idx + 1, f"{idx + 1}. {text}"))

@@ -16,7 +16,8 @@ from analytics.record import Why
 
 _QUOTE = re.compile(r"^\s*>\s?")
 _WHY_LABEL = re.compile(
-    r"^(?:\*\*|__)?\s*why\s*(?:#|no\.?|number)?\s*(?P<id>\d{1,2}[a-z]?)\b\s*(?:\*\*|__)?"
+    r"^(?:\*\*|__)?\s*why\s*(?:#|no\.?|number)?\s*(?P<id>\d{1,2}[a-z]?)\b(?![:.,]\d|\s*\?)"
+    r"\s*(?:\*\*|__)?"
     r"\s*(?:[:.)?\-–—]+\s*)?(?:\*\*|__)?\s*(?P<rest>.*)$",
     re.I,
 )

@@ -1,0 +1,64 @@
+"""Shapes real teams write: tracker CSV rows, separated action fields, why chains with
+question/answer bullets and branch numbering, prose write-ups without headings."""
+
+from __future__ import annotations
+
+import pytest
+
+from analytics.parsers import parse_text
+from analytics.record import why_depths
+
+TRACKER = (
+    "COE ID,Title,Why 1,Why 2,Why 3,Why 4,Root Cause,Action Items\n"
+    'COE-2024-031,ETAs unavailable,"Why no ETA? The vendor answered 429.",'
+    '"Why 429? We went over the contract ceiling.","Why over? Volume grew 45%.",,'
+    "Call rate grew past the ceiling.,"
+    '"1) Raise the ceiling (owner: Courier EM; due 2024-06-14; DONE)\n'
+    '2) Cache ETAs for 30s; coalesce requests (owner: Courier backend; due 2024-06-28)"\n'
+    "COE-2025-044,Surcharge in the wrong zone,Why 06:30? Local time was 05:30.,"
+    "Why 05:30? The region's zone was used.,,,Region zone used.,"
+    '"Use city.tz in fare rules - Pricing backend lead - due 2025-06-13 - Done; '
+    'Lint: forbid region.tz - Pricing QA - due 2025-07-11"\n'
+)
+
+
+def test_tracker_csv_why_columns_are_the_chain_and_a_cell_holds_several_actions():
+    first, second = parse_text(TRACKER, "tracker.csv")
+    assert max(why_depths(first.whys).values()) == 3
+    assert first.whys[1].question == "Why 429?"
+    assert first.whys[1].answer == "We went over the contract ceiling."
+    assert [(a.title, a.owner, a.due, a.status) for a in first.actions] == [
+        ("Raise the ceiling", "Courier EM", "2024-06-14", "done"),
+        ("Cache ETAs for 30s; coalesce requests", "Courier backend", "2024-06-28", None),
+    ]
+    assert max(why_depths(second.whys).values()) == 2
+    assert [(a.title, a.owner, a.due, a.status) for a in second.actions] == [
+        ("Use city.tz in fare rules", "Pricing backend lead", "2025-06-13", "done"),
+        ("Lint: forbid region.tz", "Pricing QA", "2025-07-11", None),
+    ]
+    assert not any("not recognised" in w for w in first.warnings)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "PAY-2201 · Publish pool metrics · P0 · Payments Core · due 2025-05-16 · Done",
+            ("PAY-2201", "Publish pool metrics", "P0", "Payments Core", "2025-05-16", "done"),
+        ),
+        (
+            "Rotate the key | Security | 2025-01-31",
+            (None, "Rotate the key", None, "Security", "2025-01-31", None),
+        ),
+        # a dash inside a title, with no due date, status or priority after it, is a dash
+        (
+            "Fix the retry loop - it hammers the database",
+            (None, "Fix the retry loop - it hammers the database", None, None, None, None),
+        ),
+    ],
+)
+def test_action_fields_between_separators(text, expected):
+    from analytics.parsers.actions import action_from_text
+
+    a = action_from_text(text)
+    assert (a.id, a.title, a.priority, a.owner, a.due, a.status) == expected
