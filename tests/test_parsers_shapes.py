@@ -62,3 +62,57 @@ def test_action_fields_between_separators(text, expected):
 
     a = action_from_text(text)
     assert (a.id, a.title, a.priority, a.owner, a.due, a.status) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a long closing parenthesis, a note before the date
+        (
+            "Sweep credentials (IAM-2711, Identity & Access platform, shipped 2025-06-06)",
+            ("IAM-2711", "Identity & Access platform", "2025-06-06", "done"),
+        ),
+        # a year-less date is the first such day after the incident; a status after a dash
+        (
+            "Respect Retry-After (invoice-service backend, 31 Oct) — done, ran fine",
+            (None, "invoice-service backend", "2025-10-31", "done"),
+        ),
+        ("Rotate keys (security team, 15 Jan)", (None, "security team", "2026-01-15", None)),
+        # an owner with no date yet, or a relative one; a role alone
+        (
+            "Keep the script (Developer Productivity, no date yet)",
+            (None, "Developer Productivity", None, None),
+        ),
+        ("Remind the team (Data Platform EM, this week)", (None, "Data Platform EM", None, None)),
+        (
+            "Rewrite the runbook (artifact-registry owner)",
+            (None, "artifact-registry owner", None, None),
+        ),
+    ],
+)
+def test_action_closing_parenthesis_forms(text, expected):
+    from analytics.parsers.actions import action_from_text
+
+    a = action_from_text(text, incident_date="2025-10-20")
+    assert (a.id, a.owner, a.due, a.status) == expected
+    assert "(" not in a.title
+
+
+def test_bold_action_title_keeps_its_owner_line():
+    text = (
+        "# Throttling\n\n## Action Items\n\n"
+        "1. **Move payments-vault into its own AWS account.**\n"
+        "   Owner: Payments Platform · Due: 2026-06-30 · Priority: P2 · Status: Open\n"
+        "2. **Design review template asks about limits.**\n"
+        "   It should also ask by how much.\n"
+    )
+    (coe,) = parse_text(text, "x.md")
+    first, second = coe.actions
+    assert (first.title, first.owner, first.due, first.priority, first.status) == (
+        "Move payments-vault into its own AWS account.",
+        "Payments Platform",
+        "2026-06-30",
+        "P2",
+        "open",
+    )
+    assert (second.title, second.owner) == ("Design review template asks about limits.", None)

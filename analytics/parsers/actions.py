@@ -62,10 +62,42 @@ _BARE_PRIORITY = re.compile(r"P[0-4]", re.I)
 # "[Courier backend] Order positions by ..." (mailing-list reports name the owner first)
 _LEAD_OWNER = re.compile(r"^\[(?P<o>[^\[\]\d][^\[\]]{1,60})\]\s+(?=\S)")
 # "... (2024-11-08)", "(2025-11-19, done)", "(DONE 2024-10-10)": a date closing the item
-_TAIL_PAREN = re.compile(r"\((?P<in>[^()]{6,40})\)\s*[.;]?\s*$")
+_TAIL_PAREN = re.compile(r"\((?P<in>[^()]{6,80})\)\s*[.;]?\s*$")
 _STATUS_WORD = re.compile(
-    r"\b(?:done|completed|complete|open|in[- ]progress|ongoing|planned|blocked)\b", re.I
+    r"\b(?:done|completed|complete|open|in[- ]progress|ongoing|planned|blocked|shipped|released|"
+    r"merged)\b",
+    re.I,
 )
+_NO_DATE = re.compile(
+    r"^(?:no (?:due )?date(?: yet)?|tbd|date tbd|not scheduled|asap|ongoing|"
+    r"(?:this|next) (?:week|sprint|month|quarter))$",
+    re.I,
+)
+# "(artifact-registry owner)": a closing parenthesis naming only a role is the owner
+_ROLE = re.compile(
+    r"\b(?:owner|team|lead|backend|frontend|platform|engineering|sre|em|pm|manager|on-call|infra|"
+    r"ops|squad|admin|admins|dbre|qa)$",
+    re.I,
+)
+
+
+_YEAR = re.compile(r"\d{4}|'\d{2}\b")
+
+
+def _date_in(text: str, after: str | None) -> tuple[str | None, re.Match[str] | None]:
+    """``find_date`` where a date written without a year ("31 Oct") is the first such day on
+    or after ``after`` (the incident date): follow-ups are due after the incident."""
+    found, dm = find_date(text, int(after[:4]) if after else None)
+    if (
+        found
+        and dm is not None
+        and after
+        and found < after
+        and not _YEAR.search(text[dm.start() : dm.end()])
+    ):
+        bumped = f"{int(found[:4]) + 1}{found[4:]}"
+        found = bumped if bumped[5:] != "02-29" else found
+    return found, dm
 
 
 def _cut(text: str, span: tuple[int, int]) -> str:
@@ -75,7 +107,9 @@ def _cut(text: str, span: tuple[int, int]) -> str:
 _TICKET = re.compile(r"^[A-Z][A-Z0-9]{1,9}(?:-[A-Z0-9]+)*-\d{1,7}$")
 
 
-def _tail_fields(inner: str) -> tuple[str | None, str | None, str | None, str | None] | None:
+def _tail_fields(
+    inner: str, after: str | None = None
+) -> tuple[str | None, str | None, str | None, str | None] | None:
     """``(owner, due, status, ticket)`` from a closing parenthesis such as "(Pricing backend,
     PRICE-4561, 2026-07-17)", "(2025-11-19, done)" or "(DONE 2024-10-10)"; None when it
     holds anything else (an explanation in brackets stays in the title).
@@ -86,14 +120,16 @@ def _tail_fields(inner: str) -> tuple[str | None, str | None, str | None, str | 
     True
     """
     owner = due = status = ticket = None
+    no_date = False
     for part in (p.strip() for p in re.split(r"[,;]", inner)):
         if not part:
             continue
-        found, dm = find_date(part) if _HAS_DIGIT.search(part) else (None, None)
+        found, dm = _date_in(part, after) if _HAS_DIGIT.search(part) else (None, None)
         if found and dm is not None:
             rest = (part[: dm.start()] + part[dm.end() :]).strip()
             word = _STATUS_WORD.fullmatch(rest) if rest else None
-            if rest and word is None and rest.lower() not in ("due", "by"):
+            # "first run 2026-08-30", "shipped 2025-06-06": a short note before the date
+            if rest and word is None and (len(rest.split()) > 3 or _HAS_DIGIT.search(rest)):
                 return None
             due = found
             status = normalize_status(word.group(0)) if word else status
@@ -101,6 +137,8 @@ def _tail_fields(inner: str) -> tuple[str | None, str | None, str | None, str | 
             ticket = part
         elif _STATUS_WORD.fullmatch(part):
             status = normalize_status(part)
+        elif _NO_DATE.match(part):
+            no_date = True
         elif (
             owner is None
             and len(part.split()) <= 6
@@ -110,7 +148,7 @@ def _tail_fields(inner: str) -> tuple[str | None, str | None, str | None, str | 
             owner = part
         else:
             return None
-    if due is None and ticket is None:
+    if due is None and ticket is None and not no_date and not (owner and _ROLE.search(owner)):
         return None  # "(Pricing backend)" alone may be a note; keep it in the title
     return owner, due, status, ticket
 
@@ -122,12 +160,13 @@ _PRIORITY_PART = re.compile(
     r"(?:\s+priority)?$",
     re.I,
 )
+_AFTER_PAREN = re.compile(r"\)\s*(?:[—–]|\s-)\s+(?P<note>[^()]{1,100})$")
 _STATUS_KEY = re.compile(r"^status\s*[:=]\s*", re.I)
 _MAY_SEPARATE = re.compile(r"[·•|]| [-–—] ")
 _OWNER_PART = re.compile(r"^(?:owners?|assignee|assigned to|dri)\s*[:=]\s*(?P<o>.+)$", re.I)
 
 
-def _separated_fields(body: str) -> tuple[str, dict[str, str]] | None:
+def _separated_fields(body: str, after: str | None = None) -> tuple[str, dict[str, str]] | None:
     """``(title, fields)`` of an item whose fields follow its title between separators, read
     from the end; None unless a due date, status or priority is among them (a dash inside a
     title is mostly just a dash).
@@ -147,7 +186,7 @@ def _separated_fields(body: str) -> tuple[str, dict[str, str]] | None:
     while keep > 1:
         part = clean_inline(parts[keep - 1]).strip(" .;,")
         low = part.lower()
-        found, dm = find_date(part) if _HAS_DIGIT.search(part) else (None, None)
+        found, dm = _date_in(part, after) if _HAS_DIGIT.search(part) else (None, None)
         if found and dm is not None and "due" not in fields:
             rest = (part[: dm.start()] + part[dm.end() :]).strip(" :").lower()
             if rest not in ("", "due", "by", "due by", "due date", "eta", "target", "deadline"):
@@ -179,9 +218,14 @@ def _separated_fields(body: str) -> tuple[str, dict[str, str]] | None:
 
 
 def action_from_text(
-    text: str, checked: bool | None = None, default_status: str | None = None
+    text: str,
+    checked: bool | None = None,
+    default_status: str | None = None,
+    incident_date: str | None = None,
 ) -> Action:
     """An :class:`Action` from one item's text, with inline fields read and removed.
+
+    ``incident_date`` gives the year of a due date written without one.
 
     Examples
     --------
@@ -203,7 +247,7 @@ def action_from_text(
     owner = None
     body = _LEAD.sub("", body.lstrip(" ·•")) if ident else body  # "PAY-2201 · Publish ..."
     sep_fields: dict[str, str] = {}
-    split = _separated_fields(body) if _MAY_SEPARATE.search(body) else None
+    split = _separated_fields(body, incident_date) if _MAY_SEPARATE.search(body) else None
     if split is not None:
         body, sep_fields = split
         owner = sep_fields.get("owner")
@@ -241,15 +285,21 @@ def action_from_text(
         after = body[km.end() : km.end() + 40]
         if not may_start_date(after):  # "by" is mostly just a word
             continue
-        found, dm = find_date(after)
+        found, dm = _date_in(after, incident_date)
         if dm is not None and dm.start() == 0:
             due = found
             body = _cut(body, (km.start(), km.end() + dm.end()))
             break
 
+    # "(invoice-service backend, 31 Oct) — done, ran fine on the 27 Oct batch"
+    dash = _AFTER_PAREN.search(body) if ")" in body else None
+    after_note = None
+    if dash is not None:
+        after_note = dash.group("note").strip(" .")
+        body = body[: dash.start() + 1]
     if body.endswith((")", ").", ");")):
         m = _TAIL_PAREN.search(body)
-        fields = _tail_fields(m.group("in")) if m else None
+        fields = _tail_fields(m.group("in"), incident_date) if m else None
         if fields is not None:
             t_owner, t_due, t_status, t_id = fields
             owner = owner or t_owner
@@ -257,6 +307,12 @@ def action_from_text(
             status = status or t_status
             ident = ident or t_id
             body = body[: m.start()]
+            if after_note:
+                word = _STATUS_WORD.match(after_note)
+                status = status or (normalize_status(word.group(0)) if word else after_note)
+            after_note = None
+    if after_note:  # not a field parenthesis: the note stays in the title
+        body = f"{body} — {after_note}"
     m = _STATUS.search(body) if "(" in body or "[" in body or "status" in body.lower() else None
     if m:
         status = normalize_status(m.group("a") or m.group("b"))
@@ -344,6 +400,13 @@ def _table_actions(table: Table, default_status: str | None, warnings: list[str]
     return out
 
 
+_FIELD_LINE = re.compile(
+    r"^\s*(?:[-*]\s+)?(?:\*\*|__)?(?:owners?|assignee|due(?: date)?|status|priority|eta)\b"
+    r"(?:\*\*|__)?\s*:",
+    re.I,
+)
+
+
 def _title_text(item: Item) -> str:
     first, _, more = item.text.partition("\n")
     stripped = first.strip()
@@ -352,7 +415,9 @@ def _title_text(item: Item) -> str:
         (stripped.startswith(("**", "__")) and stripped.endswith(("**", "__", "**:", "__:")))
         or stripped.endswith(":")
     ):
-        return stripped
+        # the explanation is dropped, not an "Owner: X · Due: D" line under the title
+        fields = [ln.strip() for ln in more.split("\n") if _FIELD_LINE.match(ln)]
+        return " ".join([stripped, *fields])
     return item.text.replace("\n", " ")
 
 
@@ -360,6 +425,7 @@ def parse_actions(
     lines: list[Line],
     warnings: list[str],
     default_status: str | None = None,
+    incident_date: str | None = None,
 ) -> list[Action]:
     """Actions from an action section's lines (lists, checkboxes, tables, labelled lines)."""
     tables, rest = find_tables(lines)
@@ -378,7 +444,7 @@ def parse_actions(
             text = _title_text(item)
             if not clean_inline(text) or _URL_ONLY.match(text):
                 continue
-            action = action_from_text(text, item.checked, default_status)
+            action = action_from_text(text, item.checked, default_status, incident_date)
             if action.title:
                 actions.append(action)
                 line_nos.append(item.no)
@@ -396,7 +462,7 @@ def parse_actions(
         for offset, raw in enumerate(para.text.split("\n")):
             m = _ACTION_LABEL.match(raw)
             if m:
-                action = action_from_text(m.group("rest"), None, default_status)
+                action = action_from_text(m.group("rest"), None, default_status, incident_date)
                 if m.group("id") and action.id is None:
                     action = Action(
                         id=m.group("id").lstrip("-#"),

@@ -439,7 +439,7 @@ def build_coe(
 
     actions: list[Action] = []
     for sec in by_kind.get(S.ACTIONS, []):
-        actions.extend(parse_actions(sec.lines, warnings, _default_status(sec)))
+        actions.extend(parse_actions(sec.lines, warnings, _default_status(sec), incident_date))
 
     # impact
     impact_text = section_text(lines_of(S.IMPACT))

@@ -208,7 +208,9 @@ def _whys(value: Any, where: str, warnings: list[str]) -> list[Why]:
     return whys
 
 
-def _actions(value: Any, where: str, warnings: list[str]) -> list[Action]:
+def _actions(
+    value: Any, where: str, warnings: list[str], incident_date: str | None = None
+) -> list[Action]:
     out = []
     for it in _as_items(value):
         if isinstance(it, str) and it.startswith("{"):
@@ -222,7 +224,7 @@ def _actions(value: Any, where: str, warnings: list[str]) -> list[Action]:
                     f"{where}action without a title, ignored: {json.dumps(it, default=str)[:80]}"
                 )
                 continue
-            base = action_from_text(str(title))
+            base = action_from_text(str(title), incident_date=incident_date)
             due_v = _pick(it, "due", "due_date", "eta", "deadline", "target", "by")
             due = parse_date(due_v) if due_v is not None else None
             if due_v is not None and due is None:
@@ -250,7 +252,7 @@ def _actions(value: Any, where: str, warnings: list[str]) -> list[Action]:
             if m:
                 checked = m.group(1) not in ("", " ")
                 text = text[m.end() :]
-            action = action_from_text(text, checked)
+            action = action_from_text(text, checked, incident_date=incident_date)
             if action.title:
                 out.append(action)
     return out
@@ -416,7 +418,7 @@ def coe_from_mapping(
         ),
         whys=tuple(whys),
         root_causes=tuple(dict.fromkeys(r for r in root_causes if r)),
-        actions=tuple(_actions(fields.get("actions"), where, warnings)),
+        actions=tuple(_actions(fields.get("actions"), where, warnings, incident_date)),
         related=tuple(dict.fromkeys(r for r in related if r and r != coe_id)),
         source=Source(path=str(path), format=fmt, sha256=sha256),
         warnings=tuple(warnings),
