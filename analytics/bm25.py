@@ -87,6 +87,18 @@ class BM25:
         columns = self.weights_[:, q.indices]
         return np.asarray(columns @ q.data.astype(np.float32)).ravel()
 
+    def shared_terms(self, query: str, document: int, n: int = 6) -> list[str]:
+        """The query's terms that weigh most in ``document``'s score, heaviest first: the
+        distinctive words a match shares (a rare term counts more than a common one)."""
+        q = self.vectorizer_.transform([query])
+        if q.nnz == 0:
+            return []
+        weights = self.weights_[document, q.indices].toarray().ravel()
+        order = np.argsort(-weights, kind="stable")[:n]
+        if not hasattr(self, "_terms"):
+            self._terms = self.vectorizer_.get_feature_names_out()
+        return [str(self._terms[q.indices[i]]) for i in order if weights[i] > 0]
+
     def to_arrays(self, prefix: str = "") -> dict[str, np.ndarray]:
         """The fitted state as plain arrays (for ``numpy.savez``; no pickles)."""
         terms = sorted(self.vectorizer_.vocabulary_, key=self.vectorizer_.vocabulary_.get)

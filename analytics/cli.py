@@ -614,7 +614,11 @@ def export_clusters_cmd(store_path, kind, fmt, out, redact_names) -> None:
 @click.option("--until", default=None, help="YYYY-MM-DD")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 def similar(store_path, file, text, coe_id, k, service, team, since, until, fmt) -> None:
-    """Precedent COEs for a draft, best first, with why they match."""
+    """Precedent COEs for a draft, best first, with why they match.
+
+    Score 0-100: the weighted mean of the search signals, each 0 for the store's median COE
+    and 100 for its best match to this draft.
+    """
     from analytics.parsers import ParseError
     from analytics.search import similar as find
 
@@ -644,9 +648,12 @@ def similar(store_path, file, text, coe_id, k, service, team, since, until, fmt)
             else ""
         )
         click.echo(
-            f"{rank}. {p.coe_id}  {p.date or ''}  score {p.score:.2f}  {', '.join(p.services)}{theme}"
+            f"{rank}. {p.coe_id}  {p.date or ''}  score {p.score:.0f}/100  "
+            f"{', '.join(p.services)}{theme}"
         )
         click.echo(f"   {p.title}")
+        if p.terms:
+            click.echo(f"   distinctive terms in both: {', '.join(p.terms)}")
         for pair in p.pairs[:3]:
             click.echo(f"   draft {pair.draft_kind}: {pair.draft}")
             click.echo(f"     ~ {pair.precedent_kind} ({pair.similarity:.2f}): {pair.precedent}")

@@ -62,9 +62,10 @@ from analytics.embed import embed_texts, make_embedder
 from analytics.masking import entity_pattern, mask
 from analytics.packed_strings import pack, unpack, unpack_one
 from analytics.record import COE, Action, Impact
+from analytics.search_text import content_hash, passages, whole_text
 from analytics.store import load_coe, load_coes
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -82,15 +83,18 @@ class Weights:
     bm25: float = 0.0
     theme: float = 0.0
     fusion: str = "z"
+    passages: float = 0.0
 
 
 WEIGHTS = Weights()
 BASELINES = {
-    "bm25": Weights(0, 0, 0, 0, 1, 0),
-    "document": Weights(0, 0, 0, 1, 0, 0),
-    "statements": Weights(1, 0.5, 0.5, 0, 0, 0),
-    "document + bm25": Weights(0, 0, 0, 1, 1, 0),
+    "bm25": Weights(0, 0, 0, 0, 1, 0, fusion="norm"),
+    "document": Weights(0, 0, 0, 1, 0, 0, fusion="norm"),
+    "passages": Weights(0, 0, 0, 0, 0, 0, fusion="norm", passages=1),
+    "statements": Weights(1, 0.5, 0.5, 0, 0, 0, fusion="norm"),
 }
+# Signals on the 0-100 score's scale (see _normalised, fusion "norm").
+SIGNALS = ("statements", "best_pair", "root_cause", "document", "bm25", "theme", "passages")
 
 
 @dataclass(frozen=True)
@@ -115,10 +119,14 @@ class ThemeMatch:
 
 @dataclass(frozen=True)
 class Signals:
+    """Each signal's raw value for one precedent: cosines (statements, root cause, document,
+    passages) and the BM25 score divided by the best COE's."""
+
     statements: float
     root_cause: float
     document: float
     bm25: float
+    passages: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -135,12 +143,16 @@ class Precedent:
     signals: Signals
     pairs: tuple[MatchedPair, ...]
     actions: tuple[Action, ...]
+    terms: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["services"] = list(self.services)
         data["pairs"] = [asdict(p) for p in self.pairs]
         data["actions"] = [asdict(a) for a in self.actions]
+        data["terms"] = list(self.terms)
+        data["reasons"] = list(self.reasons)
         return data
 
 
@@ -159,6 +171,8 @@ class _Query:
     text: str
     theme: int = -1
     excluded: frozenset[str] = frozenset()
+    passages: np.ndarray | None = None
+    passage_texts: tuple[str, ...] = ()
 
 
 def document_text(coe: COE) -> str:
@@ -236,6 +250,10 @@ class PrecedentIndex:
         self.block_coes, self.block_starts = _blocks(row_coe)
         self.rc_rows = np.flatnonzero(parts["row_rc"])
         self.rc_coes, self.rc_starts = _blocks(row_coe[self.rc_rows])
+        self.passage_coes, self.passage_starts = _blocks(parts["passage_coe"])
+        self.hash_of = {h: i for i, h in enumerate(unpack(parts["content_hash"]))}
+        # A stored document holding one COE is that COE: a draft with its bytes is it.
+        self.sha_of = {h: i for i, h in enumerate(unpack(parts["single_sha"])) if h}
         self._queries: dict[COE, _Query] = {}
         self._queries_lock = threading.Lock()  # the dashboard searches from several threads
         self.block_ends = np.r_[self.block_starts[1:], len(row_coe)].astype(np.int64)
@@ -260,6 +278,7 @@ class PrecedentIndex:
         exclude_id: str | None = None,
         *,
         weights: Weights | None = None,
+        raw: str | None = None,
     ) -> list[Precedent]:
         """The ``k`` best precedents of ``draft``, best first.
 
@@ -278,58 +297,117 @@ class PrecedentIndex:
             A COE never to return; the draft's own id is always excluded.
         weights : Weights, optional
             Fusion weights for this query (default: the index's).
+        raw : str, optional
+            The draft's document as written, when ``draft`` is a record parsed from it (read
+            whole, as stored documents are); a text ``draft`` is its own.
 
         Returns
         -------
         list of Precedent
+            The draft itself (same id, same record content, or the same bytes as a stored
+            document) never among them.
         """
-        if k <= 0:
-            return []
-        query = self._query(draft if isinstance(draft, COE) else draft_from_text(draft))
+        w = weights or self.weights
+        top, scores, signals, query = self._rank(
+            draft, k, service, team, since, until, exclude_id, w, raw
+        )
+        total = sum(getattr(w, name) for name in SIGNALS)
+        # "norm" fusion is a weighted mean of signals on a 0-1 scale: shown as 0-100.
+        scale = 100 / total if w.fusion == "norm" and total else 1
+        return [self._precedent(int(i), float(scores[i]) * scale, signals, query) for i in top]
+
+    def rank(
+        self,
+        draft: COE | str,
+        k: int = 5,
+        *,
+        weights: Weights | None = None,
+        raw: str | None = None,
+    ) -> list[str]:
+        """The ids :meth:`search` would return, without explaining them (for evaluations)."""
+        top, _, _, _ = self._rank(
+            draft, k, None, None, None, None, None, weights or self.weights, raw
+        )
+        return [self.ids[int(i)] for i in top]
+
+    def _rank(self, draft, k, service, team, since, until, exclude_id, w, raw):
+        if not isinstance(draft, COE):
+            draft, raw = draft_from_text(draft), draft
+        query = self._query(draft, raw)
         excluded = query.excluded | ({exclude_id} if exclude_id else set())
         allowed = self._allowed(service, team, since, until, excluded)
-        scores, signals = self._score(query, weights or self.weights, allowed)
+        scores, signals = self._score(query, w, allowed)
         scores = np.where(allowed, scores, -np.inf)
-        n = int(min(k, allowed.sum()))
+        n = int(min(max(k, 0), allowed.sum()))
         if n == 0:
-            return []
+            return np.zeros(0, np.int64), scores, signals, query
         top = np.argpartition(-scores, n - 1)[:n]
-        top = top[np.lexsort((top, -scores[top]))]
-        return [self._precedent(int(i), float(scores[i]), signals, query) for i in top]
+        return top[np.lexsort((top, -scores[top]))], scores, signals, query
 
     def nearest_theme(self, draft: COE | str) -> tuple[str, str] | None:
         """(id, label) of the theme whose centroid is nearest the draft's root cause."""
-        query = self._query(draft if isinstance(draft, COE) else draft_from_text(draft))
+        query = self._query(
+            *((draft, None) if isinstance(draft, COE) else (draft_from_text(draft), draft))
+        )
         if query.theme < 0:
             return None
         return self.theme_ids[query.theme], self.theme_labels[query.theme]
 
-    def _query(self, draft: COE) -> _Query:
+    def _query(self, draft: COE, raw: str | None = None) -> _Query:
         # Re-searching one draft with other filters or weights (a dashboard does) re-uses its
-        # embedding: records are frozen, so the draft itself is the key.
+        # embedding: records are frozen, so the draft (and its text) is the key.
+        key = (draft, raw)
         with self._queries_lock:
-            cached = self._queries.get(draft)
+            cached = self._queries.get(key)
         if cached is not None:
             return cached
-        query = self._embed_query(draft)
+        query = self._embed_query(draft, raw)
         with self._queries_lock:
             if len(self._queries) >= 256:
                 self._queries.pop(next(iter(self._queries)))
-            self._queries[draft] = query
+            self._queries[key] = query
         return query
 
-    def _embed_query(self, draft: COE) -> _Query:
+    def own_rows(self, draft: COE) -> list[int]:
+        """Stored COEs that are ``draft`` itself: same id, same record, or same document bytes."""
+        rows = {self.position.get(draft.id), self.hash_of.get(content_hash(draft))}
+        if draft.source.sha256:
+            rows.add(self.sha_of.get(draft.source.sha256))
+        return sorted(r for r in rows if r is not None)
+
+    def _embed_query(self, draft: COE, raw: str | None) -> _Query:
         pattern = entity_pattern([*self.names, *draft.services, draft.team or ""])
         statements = draft_statements(draft, pattern)
-        text = mask(document_text(draft), pattern)
+        own = self.own_rows(draft)
         with self._cache_reader() as conn:
-            # Two calls, not one batch: in one batch every short statement would be padded to
-            # the document's length (some 6 times their own on the generated drafts).
-            document = self._embed([text or draft.title or draft.id], conn)[0]
+            if raw is None and own and conn is not None:
+                raw = _single_raw(conn, self.ids[own[0]])
+            whole = whole_text(draft, raw)
+            full = mask(whole, pattern)
+            chunks = passages(whole) or [draft.title or draft.id]
+            doc_text = mask(document_text(draft), pattern)
+            # Separate calls, not one batch: in one batch every short statement would be padded
+            # to the longest text's length (some 6 times their own on the generated drafts).
+            document = self._embed([doc_text or draft.title or draft.id], conn)[0]
             vectors = self._embed([s.masked for s in statements], conn)
+            passage_vectors = self._embed([mask(c, pattern) or c for c in chunks], conn)
         if not len(statements):
             vectors = np.zeros((0, len(document)), np.float32)
-        query = _Query(statements, vectors, document, text, excluded=frozenset({draft.id}))
+        excluded = frozenset({draft.id, *(self.ids[r] for r in own)})
+        query = _Query(
+            statements,
+            vectors,
+            document,
+            full,
+            excluded=excluded,
+            passages=passage_vectors,
+            passage_texts=tuple(chunks),
+        )
+        stored_themes = [int(self.parts["theme_of"][r]) for r in own]
+        if any(t >= 0 for t in stored_themes):
+            # A stored COE searched as a draft is in its own theme, not the nearest centroid's.
+            query.theme = next(t for t in stored_themes if t >= 0)
+            return query
         centroids = self.parts["centroids"]
         if len(centroids) and len(statements):
             roots = [i for i, s in enumerate(statements) if s.kind == ROOT_CAUSE]
@@ -389,16 +467,23 @@ class PrecedentIndex:
         n = len(self.ids)
         doc = self.parts["doc_vectors"] @ query.document
         lexical = self.bm25.score(query.text)
-        top = lexical.max() if len(lexical) else 0.0
+        if allowed is not None:  # the draft itself must not set the scale
+            top = lexical[allowed].max() if allowed.any() else 0.0
+        else:
+            top = lexical.max() if len(lexical) else 0.0
         lexical = lexical / top if top > 0 else lexical
+        passage = self._passage_signal(query)
         chosen, reference = None, None
         if n > self.candidates + len(self.sample):
             # Two stages on a large corpus: statement matching, the costly signal (a product
             # with every statement row), runs on the best candidates by the cheap signals as
             # the fusion weighs them (equally when it ignores both) plus a fixed random sample
             # of COEs that gives the scale of its standard scores.
-            cheap = (w.document, w.bm25) if w.document or w.bm25 else (1.0, 1.0)
-            pre = cheap[0] * _normalised(doc, "z") + cheap[1] * _normalised(lexical, "z")
+            cheap = (w.document, w.bm25, w.passages)
+            cheap = cheap if any(cheap) else (1.0, 1.0, 1.0)
+            pre = sum(
+                c * _normalised(v, "z") for c, v in zip(cheap, (doc, lexical, passage), strict=True)
+            )
             if allowed is not None:
                 pre = np.where(allowed, pre, -np.inf)
             best_pre = np.argpartition(-pre, self.candidates - 1)[: self.candidates]
@@ -413,13 +498,16 @@ class PrecedentIndex:
             (w.document, doc, None),
             (w.bm25, lexical, None),
             (w.theme, same, None),
+            (w.passages, passage, None),
         ]
         fused = np.zeros(n, np.float32)
         for weight, values, ref in parts:
             if not weight:
                 continue
             if chosen is None or len(values) == n:
-                fused += weight * _normalised(values, w.fusion)
+                # The scale is that of the COEs that may be returned: the draft's own
+                # document, a perfect match of itself, must not squeeze every other one.
+                fused += weight * _normalised(values, w.fusion, allowed)
             else:
                 # COEs outside the candidates count as average on statement signals (z = 0).
                 fused[chosen] += weight * _normalised(values, w.fusion, ref)
@@ -430,8 +518,18 @@ class PrecedentIndex:
             else:
                 full[name] = np.zeros(n, np.float32)
                 full[name][chosen] = values
-        signals = {**full, "document": doc, "bm25": lexical}
+        signals = {**full, "document": doc, "bm25": lexical, "passages": passage}
         return fused, signals
+
+    def _passage_signal(self, query: _Query) -> np.ndarray:
+        """Per COE, the mean over the draft's passages of the best cosine with one of the COE's
+        passages: how much of the draft some part of the document reads like."""
+        out = np.zeros(len(self.ids), np.float32)
+        if query.passages is None or not len(query.passages) or not len(self.passage_starts):
+            return out
+        sims = self.parts["passage_vectors"] @ query.passages.T
+        out[self.passage_coes] = np.maximum.reduceat(sims, self.passage_starts, axis=0).mean(axis=1)
+        return out
 
     def _statement_signals(self, query: _Query, chosen: np.ndarray | None):
         """Mean and max of each draft statement's best match, and best root-cause match.
@@ -475,17 +573,39 @@ class PrecedentIndex:
         t = int(self.parts["theme_of"][i])
         if t >= 0:
             theme = ThemeMatch(self.theme_ids[t], self.theme_labels[t], t == query.theme)
+        pairs = self._pairs(i, query) or self._passage_pair(i, query)
+        terms = tuple(self.bm25.shared_terms(query.text, i))
         return Precedent(
             coe_id=coe.id,
             title=coe.title,
             date=coe.date,
             services=coe.services,
             team=coe.team,
-            score=round(score, 4),
+            score=round(score, 1),
             theme=theme,
             signals=Signals(**{k: round(float(v[i]), 4) for k, v in signals.items()}),
-            pairs=self._pairs(i, query),
+            pairs=pairs,
             actions=coe.actions,
+            terms=terms,
+            reasons=_reasons(theme, pairs, terms),
+        )
+
+    def _passage_pair(self, i: int, query: _Query) -> tuple[MatchedPair, ...]:
+        """The precedent's passage closest to one of the draft's (a document without why-steps
+        or root causes still shows what matched)."""
+        lo, hi = np.searchsorted(self.parts["passage_coe"], [i, i + 1])
+        if lo == hi or query.passages is None or not len(query.passages):
+            return ()
+        sims = self.parts["passage_vectors"][lo:hi] @ query.passages.T
+        r, j = divmod(int(np.argmax(sims)), sims.shape[1])
+        return (
+            MatchedPair(
+                draft=_clip(query.passage_texts[j]),
+                draft_kind=PASSAGE,
+                precedent=_clip(unpack_one(self.parts["passage_text"], lo + r)),
+                precedent_kind=PASSAGE,
+                similarity=round(float(sims[r, j]), 4),
+            ),
         )
 
     def _pairs(self, i: int, query: _Query, limit: int = 3) -> tuple[MatchedPair, ...]:
@@ -616,6 +736,11 @@ def _build_parts(conn, analysis: Analysis, coes: Sequence[COE], embedder) -> dic
     vectors, _ = embed_texts(embedder, [s.masked for s in searched], conn)
     docs = [mask(document_text(c), pattern) or c.id for c in coes]
     doc_vectors, _ = embed_texts(embedder, docs, conn)
+    raws = _single_raws(conn)
+    wholes = [whole_text(c, raws.get(c.id)) for c in coes]
+    chunks = [passages(w) or [c.title or c.id] for c, w in zip(coes, wholes, strict=True)]
+    flat = [p for cs in chunks for p in cs]
+    passage_vectors, _ = embed_texts(embedder, [mask(p, pattern) or p for p in flat], conn)
     dim = doc_vectors.shape[1]
     if not searched:
         vectors = np.zeros((0, dim), np.float32)
@@ -665,9 +790,40 @@ def _build_parts(conn, analysis: Analysis, coes: Sequence[COE], embedder) -> dic
             [theme_pos.get(analysis.coe_theme.get(c.id) or "", -1) for c in coes], np.int32
         ),
         "centroids": centroids,
+        "passage_coe": np.repeat(np.arange(len(coes)), [len(cs) for cs in chunks]).astype(np.int32),
+        "passage_text": pack(flat),
+        "passage_vectors": np.ascontiguousarray(passage_vectors, np.float32).reshape(len(flat), -1),
+        "content_hash": pack([content_hash(c) for c in coes]),
+        "single_sha": pack([c.source.sha256 if c.id in raws else "" for c in coes]),
     }
-    parts.update(BM25().fit(docs).to_arrays(prefix="bm25_"))
+    # BM25 reads the whole document, names masked (a draft's service is no evidence).
+    parts.update(BM25().fit([mask(w, pattern) for w in wholes]).to_arrays(prefix="bm25_"))
     return parts
+
+
+def _single_raws(conn: sqlite3.Connection) -> dict[str, str]:
+    """COE id -> the text of its document, for documents that hold one COE."""
+    rows = conn.execute(
+        "SELECT c.id, d.raw, d.coe_ids FROM coes c JOIN documents d ON d.path = c.path"
+    )
+    return {coe_id: _decode(raw) for coe_id, raw, ids in rows if len(json.loads(ids)) == 1 and raw}
+
+
+def _single_raw(conn: sqlite3.Connection, coe_id: str) -> str | None:
+    """The text of a stored COE's document when it holds that COE only."""
+    try:
+        row = conn.execute(
+            "SELECT d.raw, d.coe_ids FROM coes c JOIN documents d ON d.path = c.path "
+            "WHERE c.id = ?",
+            (coe_id,),
+        ).fetchone()
+    except sqlite3.Error:
+        return None
+    return _decode(row[0]) if row and row[0] and len(json.loads(row[1])) == 1 else None
+
+
+def _decode(raw: bytes | str) -> str:
+    return raw if isinstance(raw, str) else raw.decode("utf-8", errors="replace")
 
 
 def draft_statements(draft: COE, pattern: re.Pattern | None) -> list[_DraftStatement]:
@@ -750,6 +906,7 @@ def similar(
     analysis = analysis or load_analysis(conn)
     if analysis is None:
         raise ValueError("the store has no analysis yet: run `coe analyze` first")
+    raw = None
     if coe_id is not None:
         draft = load_coe(conn, coe_id)
         if draft is None:
@@ -757,12 +914,15 @@ def similar(
     elif file is not None:
         from analytics.parsers import parse_path
 
-        draft = parse_path(file)[0]
+        parsed = parse_path(file)
+        draft = parsed[0]
+        if len(parsed) == 1 and draft.source.format != "docx":  # read whole, as stored ones are
+            raw = Path(file).read_text(encoding="utf-8", errors="replace")
     else:
-        draft = draft_from_text(text or "")
+        draft, raw = draft_from_text(text or ""), text or ""
     index = build_index(conn, analysis, embedder, cache=index_cache_path(conn))
     return index.search(
-        draft, k, service=service, team=team, since=since, until=until, exclude_id=coe_id
+        draft, k, service=service, team=team, since=since, until=until, exclude_id=coe_id, raw=raw
     )
 
 
@@ -775,19 +935,60 @@ def _normalised(values: np.ndarray, fusion: str, reference: np.ndarray | None = 
     ``z``: standard scores over the corpus, so a signal counts by how far a COE stands out from
     the rest, not by the signal's raw range (cosines of whole documents sit in a narrower band
     than those of single statements); the mean and spread are those of ``reference`` rows when
-    given (a sample standing for the corpus). ``rrf``: 1 / (60 + rank). ``raw``: as computed.
+    given (a sample standing for the corpus). ``norm``: 0 at the median COE (of ``reference``
+    when given), 1 at the best, clipped to [0, 1] (the 0-100 score's scale). ``rrf``:
+    1 / (60 + rank). ``raw``: as computed.
     """
     if fusion == "raw" or not len(values):
         return values
     if fusion == "z":
         ref = values if reference is None else values[reference]
+        if not len(ref):
+            return np.zeros_like(values)
         std = ref.std()
         return (values - ref.mean()) / std if std > 0 else values * 0
+    if fusion == "norm":
+        ref = values if reference is None else values[reference]
+        if not len(ref):
+            return np.zeros_like(values)
+        # A sample of the shortlist (index rows) sets the median only; the best is the best.
+        peak = ref if reference is None or reference.dtype == bool else values
+        middle, top = float(np.median(ref)), float(peak.max())
+        if top <= middle:
+            return np.zeros_like(values)
+        return np.clip((values - middle) / (top - middle), 0, 1)
     if fusion == "rrf":
         ranks = np.empty(len(values), np.float32)
         ranks[np.argsort(-values, kind="stable")] = np.arange(len(values))
         return 1.0 / (60.0 + ranks)
     raise ValueError(f"unknown fusion {fusion!r}; choose z, rrf or raw")
+
+
+PASSAGE = "passage"
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " ..."
+
+
+def _reasons(
+    theme: ThemeMatch | None, pairs: Sequence[MatchedPair], terms: Sequence[str]
+) -> tuple[str, ...]:
+    """Why a precedent matched, in a bar raiser's words."""
+    out = []
+    if theme is not None and theme.shared:
+        out.append(f"same theme as the draft: {theme.label}")
+    for pair in pairs[:1]:
+        what = {ROOT_CAUSE: "root cause", WHY: "why-step", PASSAGE: "passage"}
+        out.append(
+            f"its {what.get(pair.precedent_kind, pair.precedent_kind)} "
+            f'"{_clip(pair.precedent, 160)}" says what the draft\'s '
+            f'{what.get(pair.draft_kind, pair.draft_kind)} "{_clip(pair.draft, 160)}" says '
+            f"(similarity {pair.similarity:.2f})"
+        )
+    if terms:
+        out.append("distinctive terms in both: " + ", ".join(terms))
+    return tuple(out)
 
 
 def _normal_name(name: str) -> str:

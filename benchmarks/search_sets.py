@@ -25,9 +25,10 @@ knowing nothing of COEs: BM25 (``analytics.bm25``, k1 1.2, b 0.75), TF-IDF cosin
 English stop words, sublinear tf) and MiniLM (all-MiniLM-L6-v2 on the document, which the model
 cuts at 256 tokens).
 
-Stores are cached under ``benchmarks/out/`` by a digest of the code that builds them (parsers,
-analysis) and of the documents, so a parser change is measured, not a stale store; the
-embedding cache of the previous store of a set is copied into a rebuilt one.
+Stores are cached under ``benchmarks/out/`` by a digest of the code that decides the records and
+statements (parsers, ingest, statement collection, masking) and of the documents, so a parser
+change is measured, not a stale store; the embedding cache of the previous store of a set is
+copied into a rebuilt one.
 """
 
 from __future__ import annotations
@@ -60,8 +61,9 @@ DFDS_GROUPS = (
 )
 GENERATOR = (1000, 0, 100)  # COEs, seed, drafts
 TOP = 50
-# Search code does not change what a store holds: editing it must not rebuild the stores.
-_NOT_STORE_CODE = {"search.py", "bm25.py", "search_quality.py", "packed_strings.py", "cli.py"}
+# What decides the records and statements search reads (the parsers too). Themes matter to
+# search only as the "shared" flag, so clustering changes do not rebuild a store.
+_STORE_CODE = ("record.py", "analyze.py", "masking.py", "ingest.py")
 
 
 def log(msg: str) -> None:
@@ -98,9 +100,8 @@ class LabelledSet:
 
 def _code_digest(*extra: Path) -> str:
     h = hashlib.sha256()
-    for path in sorted((ROOT / "analytics").rglob("*.py")):
-        if path.name in _NOT_STORE_CODE and path.parent.name == "analytics":
-            continue
+    code = ROOT / "analytics"
+    for path in sorted([*code.joinpath("parsers").rglob("*.py"), *map(code.joinpath, _STORE_CODE)]):
         h.update(str(path.relative_to(ROOT)).encode())
         h.update(path.read_bytes())
     for path in extra:
@@ -266,8 +267,9 @@ def coegraph_rankings(labelled: LabelledSet, index, weights=None) -> list[list[s
         if q.draft is None:
             rankings.append([])
             continue
-        found = index.search(q.draft, min(TOP, len(index)), weights=weights)
-        rankings.append([labelled.key_of.get(p.coe_id, p.coe_id) for p in found])
+        raw = None if isinstance(q.draft, str) else q.text  # a file draft is read whole
+        found = index.rank(q.draft, min(TOP, len(index)), weights=weights, raw=raw)
+        rankings.append([labelled.key_of.get(c, c) for c in found])
     return rankings
 
 
@@ -276,7 +278,7 @@ def _ranked(scores: np.ndarray, keys: list[str]) -> list[str]:
     return [keys[i] for i in order]
 
 
-def baseline_rankings(labelled: LabelledSet) -> dict[str, list[list[str]]]:
+def baseline_rankings(labelled: LabelledSet, bm25_only: bool = False) -> dict[str, list[list[str]]]:
     """Rankings of the whole-document baselines (see the module docstring)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -286,6 +288,8 @@ def baseline_rankings(labelled: LabelledSet) -> dict[str, list[list[str]]]:
     texts = [labelled.documents[k] for k in keys]
     queries = [q.text for q in labelled.queries]
     bm25 = BM25().fit(texts)
+    if bm25_only:
+        return {"BM25 whole documents": [_ranked(bm25.score(q), keys) for q in queries]}
     tfidf = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit(texts)
     doc_tfidf = tfidf.transform(texts)
     cosines = (tfidf.transform(queries) @ doc_tfidf.T).toarray()

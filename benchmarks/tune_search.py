@@ -52,10 +52,7 @@ def candidates():
 
     for values in itertools.product(LEVELS, repeat=len(SIGNALS)):
         if any(values):
-            chosen = dict(zip(SIGNALS, values, strict=True))
-            yield Weights(
-                statements=0, document=0, fusion="norm", **{**dict.fromkeys(SIGNALS, 0), **chosen}
-            )
+            yield Weights(document=0, fusion="norm", **dict(zip(SIGNALS, values, strict=True)))
 
 
 def _key(r: dict) -> float:
@@ -66,7 +63,7 @@ def choose():
     sets = {name: make() for name, make in SETS.items()}
     indexes = {name: s.index() for name, s in sets.items()}
     base = {
-        name: measure(baseline_rankings(s)["BM25 whole documents"], s.queries)
+        name: measure(baseline_rankings(s, bm25_only=True)["BM25 whole documents"], s.queries)
         for name, s in sets.items()
     }
     scored = []

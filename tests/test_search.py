@@ -16,7 +16,7 @@ from analytics.analyze import Settings, analyze
 from analytics.bm25 import BM25
 from analytics.ingest import ingest
 from analytics.masking import entity_pattern
-from analytics.record import COE, Why
+from analytics.record import COE, Source, Why
 from analytics.sample import generate_corpus
 from analytics.search import (
     BASELINES,
@@ -85,9 +85,15 @@ def test_a_coe_never_returns_itself(world):
         # the same content under another id is excluded when asked for
         twin = replace(coe, id="DRAFT-TWIN")
         assert coe.id not in [p.coe_id for p in index.search(twin, 10, exclude_id=coe.id)]
-    # without exclusion, an identical twin of a stored COE finds it first
+    # the same content under another id (a stored document pasted as a draft) is the draft
+    # itself, never its own precedent
     twin = replace(coe, id="DRAFT-TWIN")
-    assert index.search(twin, 1)[0].coe_id == coe.id
+    assert coe.id not in [p.coe_id for p in index.search(twin, 10)]
+    # an edited copy is another document: it finds the original first
+    edited = replace(
+        coe, id="DRAFT-EDIT", title=coe.title + " (again)", source=Source("<draft>", "md", "")
+    )
+    assert index.search(edited, 1)[0].coe_id == coe.id
 
 
 def test_filters(world):
@@ -254,3 +260,33 @@ def test_real_model_recall(tmp_path):
     scores = evaluate_search(index, load_drafts(labels, corpus), truth)
     assert scores["recall@5"] >= 0.9
     assert scores["mrr"] >= 0.75
+
+
+def test_a_stored_document_pasted_as_text_is_not_its_own_precedent(world):
+    conn, index = world["conn"], world["index"]
+    coe_id, path = conn.execute("SELECT id, path FROM coes ORDER BY id LIMIT 1").fetchone()
+    text = Path(path).read_text(encoding="utf-8")
+    found = index.search(text, 10)
+    assert found and coe_id not in [p.coe_id for p in found]
+
+
+def test_scores_are_0_to_100_and_say_why(world):
+    coe = next(c for c in world["coes"].values() if c.whys)
+    found = world["index"].search(coe, 5)
+    assert all(0 <= p.score <= 100 for p in found)
+    assert found[0].reasons and found[0].terms
+    # a stored COE shares its own theme with the precedents of that theme
+    theme = world["index"].parts["theme_of"][world["index"].position[coe.id]]
+    for p in found:
+        same = world["index"].parts["theme_of"][world["index"].position[p.coe_id]] == theme
+        assert p.theme is None or p.theme.shared == (same and theme >= 0)
+
+
+def test_passages_cut_long_documents_at_sentence_ends():
+    from analytics.search_text import passages
+
+    text = " ".join(f"Sentence number {i} says something." for i in range(100))
+    cut = passages(text, words=50)
+    assert len(cut) > 5 and all(len(p.split()) <= 50 for p in cut)
+    assert all(p.endswith(".") for p in cut)
+    assert " ".join(cut) == text

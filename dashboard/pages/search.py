@@ -252,7 +252,12 @@ def precedent_card(rank: int, p) -> html.Section:
                     html.Span(f"#{rank}", className="rank"),
                     dcc.Link(p.coe_id, href=coe_href(p.coe_id), className="coe-link"),
                     html.Span(p.title, className="precedent-title"),
-                    html.Span(f"score {p.score:.2f}", className="score-chip"),
+                    html.Span(
+                        f"score {p.score:.0f}/100",
+                        className="score-chip",
+                        title="0 = the store's median COE for this draft, 100 = its best match, "
+                        "on each search signal",
+                    ),
                 ],
             ),
             html.Div(
@@ -271,6 +276,9 @@ def precedent_card(rank: int, p) -> html.Section:
                 ),
                 className="muted",
             ),
+            html.P("Distinctive terms in both: " + ", ".join(p.terms), className="muted")
+            if p.terms
+            else None,
             pairs,
             html.Details(
                 [
