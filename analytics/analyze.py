@@ -26,7 +26,7 @@ from analytics.cluster import make_clusterer
 from analytics.embed import embed_texts, make_embedder
 from analytics.label import CTfidfLabeler
 from analytics.lint_store import lint_changed
-from analytics.masking import entity_pattern, mask
+from analytics.masking import entity_pattern, mask, names_to_mask
 from analytics.mechanisms import load_taxonomy, prototype_texts, prototypes, taxonomy_digest
 from analytics.record import COE, leaf_whys
 from analytics.store import load_coes, transaction
@@ -211,7 +211,7 @@ def collect_statements(coes: Sequence[COE], memo: Memo | None = None) -> list[St
     Masking uses the services and teams the corpus names (see :mod:`analytics.masking`). With a
     memo, an unchanged COE's statements are reused while the corpus names the same entities.
     """
-    names = frozenset(n for c in coes for n in (*c.services, c.team or ""))
+    names = names_to_mask(((*c.services, c.team or ""), _cause_text(c)) for c in coes)
     pattern = entity_pattern(names)
     masked: dict[str, str] = {}  # the same sentence recurs across COEs: mask it once
     known = {} if memo is None or memo.names != names else memo.statements
@@ -226,6 +226,17 @@ def collect_statements(coes: Sequence[COE], memo: Memo | None = None) -> list[St
     if memo is not None:
         memo.names, memo.statements = names, reused
     return out
+
+
+def _cause_text(coe: COE) -> str:
+    """The text a COE's statements are made of (what masking would change)."""
+    return "\n".join(
+        (
+            *coe.root_causes,
+            *(w.answer or w.question or "" for w in coe.whys),
+            *(a.title for a in coe.actions),
+        )
+    )
 
 
 def coe_statements(coe: COE, pattern, masked: dict[str, str]) -> list[Statement]:

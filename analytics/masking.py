@@ -67,6 +67,44 @@ def entity_pattern(names: Iterable[str]) -> re.Pattern | None:
     )
 
 
+# A one-word name that this many COEs which do not name it use as a word is a common word.
+COMMON_WORD_COES = 3
+_PLAIN_WORD = re.compile(r"[a-z]+")
+
+
+def names_to_mask(named: Iterable[tuple[Iterable[str], str]]) -> frozenset[str]:
+    """The entity names worth masking, from ``(names a COE gives, that COE's text)`` pairs.
+
+    Multi-word, hyphenated and numbered names are always names. A one-word name is not masked
+    when more COEs use it as a plain word without naming it than name it (and at least
+    ``COMMON_WORD_COES`` do): a "Networking, Storage" services field must not erase "storage"
+    from every cause that says the storage filled up.
+
+    >>> docs = [(["storage", "pay-api"], "storage filled"), ([], "the storage array"),
+    ...         ([], "storage quota"), ([], "storage latency"), (["edge"], "edge nodes")]
+    >>> sorted(names_to_mask(docs))
+    ['edge', 'pay-api']
+    """
+    named = [
+        (frozenset(n.strip().lower() for n in names if n and n.strip()), t) for names, t in named
+    ]
+    names = frozenset().union(*(n for n, _ in named)) if named else frozenset()
+    plain = {n for n in names if _PLAIN_WORD.fullmatch(n)}
+    if not plain:
+        return names
+    finder = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, plain)) + r")(?![\w-])", re.I)
+    used_by: dict[str, int] = {}
+    named_by: dict[str, int] = {}
+    for own, text in named:
+        for word in own & plain:
+            named_by[word] = named_by.get(word, 0) + 1
+        for word in {w.lower() for w in finder.findall(text)} - own:
+            used_by[word] = used_by.get(word, 0) + 1
+    return frozenset(
+        n for n in names if used_by.get(n, 0) < max(COMMON_WORD_COES, named_by.get(n, 0))
+    )
+
+
 def mask(text: str, pattern: re.Pattern | None = None) -> str:
     """Replace the corpus's entities and the generic ones by placeholders.
 

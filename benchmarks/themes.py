@@ -298,6 +298,41 @@ def run_devset(folder: Path) -> dict:
     return {"corpus": "devset", "labelled": len(labels["coes"]), **result}
 
 
+def stability(name: str, documents: Sequence[Path]) -> dict:
+    """Share of COEs that keep their theme (same id, same name) when 10% more COEs arrive.
+
+    Every 11th document is held out; the other 10/11 are analysed, then the held-out ones
+    (10% more) are added and the store analysed again: by default (the new statements join the
+    last run) and with ``--full`` (everything re-clustered). A COE outside every theme both times
+    keeps its (absent) theme.
+    """
+    from analytics.analyze import Settings, analyze
+    from analytics.ingest import ingest
+    from analytics.store import open_store
+
+    held = [d for i, d in enumerate(documents) if i % 11 == 10]
+    first = [d for d in documents if d not in set(held)]
+    out = {"corpus": name, "coes_before": 0}
+    with tempfile.TemporaryDirectory() as tmp:
+        conn = open_store(Path(tmp) / "s.db")
+        ingest(conn, first, progress=False)
+        before = analyze(conn, Settings(), log=lambda m: None)
+        ingest(conn, held, progress=False)
+        for mode, settings in (("extended", Settings()), ("full", Settings(full=True))):
+            after = analyze(conn, settings, log=lambda m: None)
+            kept = [_theme_key(before, c) == _theme_key(after, c) for c in before.coe_theme]
+            out["coes_before"] = len(kept)
+            out[mode] = round(sum(kept) / max(len(kept), 1), 4)
+        conn.close()
+    return out
+
+
+def _theme_key(analysis, coe_id: str):
+    tid = analysis.coe_theme.get(coe_id)
+    theme = analysis.cluster_by_id.get(tid) if tid else None
+    return (tid, theme.label if theme else None)
+
+
 def dfds_documents(folder: Path) -> list[Path]:
     """The postmortems (one has no ``.md`` suffix); not the template, README or LICENSE."""
     return sorted(
@@ -379,9 +414,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip-dfds", action="store_true")
     parser.add_argument("--skip-generated", action="store_true")
     parser.add_argument("--skip-devset", action="store_true")
+    parser.add_argument(
+        "--stability", action="store_true", help="only the stability check (devset, generator)"
+    )
     parser.add_argument("--devset", type=Path, default=DEVSET, help="the labelled devset folder")
     args = parser.parse_args(argv)
 
+    if args.stability:
+        rows = []
+        if args.devset.is_dir():
+            rows.append(stability("devset", sorted((args.devset / "docs").iterdir())))
+        gen = common.corpus(args.n, args.seed) / "corpus"
+        rows.append(stability(f"generated n={args.n}", sorted(gen.iterdir())))
+        print(
+            common.markdown_table(
+                ["corpus", "COEs before", "kept (extended run)", "kept (--full)", "target"],
+                [
+                    [r["corpus"], r["coes_before"], r["extended"], r["full"], ">= 0.90"]
+                    for r in rows
+                ],
+            )
+        )
+        common.write_results("stability", {"results": rows})
+        return 0
     results = []
     if not args.skip_devset:
         if args.devset.is_dir():

@@ -33,3 +33,18 @@ def test_host_containing_a_service_name_is_one_host():
 def test_no_doubled_article_after_masking():
     p = entity_pattern(["storage-team"])
     assert mask("the storage-team SDK leaked", p) == "the service SDK leaked"
+
+
+def test_a_one_word_name_other_coes_use_as_a_word_is_not_masked():
+    from analytics.masking import names_to_mask
+
+    docs = [(["network", "storage-api"], "the network link failed")]
+    docs += [([], f"network packet loss on link {i}") for i in range(3)]
+    names = names_to_mask(docs)
+    assert names == {"storage-api"}
+    assert mask("The network dropped packets", entity_pattern(names)) == (
+        "The network dropped packets"
+    )
+    # A name its own COEs use more than others do stays a name.
+    docs += [(["network"], "network saturated")] * 4
+    assert "network" in names_to_mask(docs)
