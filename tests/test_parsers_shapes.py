@@ -116,3 +116,62 @@ def test_bold_action_title_keeps_its_owner_line():
         "open",
     )
     assert (second.title, second.owner) == ("Design review template asks about limits.", None)
+
+
+def _chain(text: str) -> list[tuple[str, str | None, str]]:
+    (coe,) = parse_text(text, "w.md")
+    return [(w.id, w.parent, w.answer) for w in coe.whys]
+
+
+def test_why_question_bullet_answered_on_the_next_bullet_counts_once():
+    text = (
+        "# T\n\n## Five Whys\n\n- Why did checkout fail?\n- The pool was exhausted.\n"
+        "- Why was it exhausted?\n- Retries held connections.\n"
+    )
+    assert _chain(text) == [
+        ("1", None, "The pool was exhausted."),
+        ("2", "1", "Retries held connections."),
+    ]
+
+
+def test_branch_numbering_inside_bullets_and_branch_labels():
+    text = (
+        "# T\n\n## Five Whys\n\n1. Why? Pods died.\n2. Why? The heap grew.\n"
+        "   - 3a. Why not caught? Short load test.\n   - 4a. Why short? Soak stage removed.\n"
+        "   - 3b. Why unseen? Warnings on stderr.\n"
+    )
+    assert [(i, p) for i, p, _ in _chain(text)] == [
+        ("1", None),
+        ("2", "1"),
+        ("3a", "2"),
+        ("4a", "3a"),
+        ("3b", "2"),
+    ]
+    labelled = (
+        "# T\n\n## Five Whys\n\n- **Why 1: Why?** A.\n  - **Branch A**\n"
+        "    - **Why 2: Why?** B.\n      - **Why 3: Why?** C.\n  - **Branch B**\n"
+        "    - **Why 2: Why?** D.\n"
+    )
+    chain = _chain(labelled)
+    assert [a for _, _, a in chain] == ["A.", "B.", "C.", "D."]
+    assert [p for _, p, _ in chain] == [None, "1", "2", "1"]
+
+
+def test_whys_asked_in_running_prose():
+    text = (
+        "# T\n\n## Why did this happen?\n\n"
+        "We asked why the loader dropped events: it could not read them. We asked why it "
+        "could not: the collector shipped first. And we asked why the collector went first: "
+        "the release order was wrong.\n\n"
+        "Separately, we asked why the bad value was accepted. The schema has no bounds.\n"
+    )
+    (coe,) = parse_text(text, "w.md")
+    assert [(w.question, w.parent) for w in coe.whys] == [
+        ("Why the loader dropped events?", None),
+        ("Why it could not?", "1"),
+        ("Why the collector went first?", "2"),
+        ("Why the bad value was accepted?", None),
+    ]
+    assert max(why_depths(coe.whys).values()) == 3
+    # a cause section written as prose keeps its paragraphs as the stated cause
+    assert any("release order was wrong" in r for r in coe.root_causes)

@@ -34,7 +34,7 @@ from analytics.parsers.metadata import (
     split_meta_line,
 )
 from analytics.parsers.timeline import TimeContext, parse_timeline, zone_in
-from analytics.parsers.whys import leaf_answers, looks_like_whys, parse_whys
+from analytics.parsers.whys import leaf_answers, looks_like_whys, parse_whys, walks_in_prose
 from analytics.record import COE, Action, Impact, Metrics, Source, TimelineEvent, Why
 
 # An id a document gives itself or cites: COE-2024-0012, PM2021-005, INC-1234, PIR-22, and
@@ -430,7 +430,9 @@ def build_coe(
         whys = parse_whys(why_lines, warnings)
     root_causes: list[str] = []
     for sec in rc_sections:
-        if sec not in rc_as_whys:
+        if sec not in rc_as_whys or walks_in_prose(sec.lines):
+            # a cause section that walks its whys in running prose still states the cause in
+            # its paragraphs; a list of whys is only the chain
             root_causes.extend(statements(sec.lines))
     if not root_causes:
         root_causes = statements(lines_of(S.CONTRIBUTING))

@@ -39,6 +39,84 @@ _ID_NUM = re.compile(r"^(\d+)")
 _WHY_LIKE = re.compile(r"^\W*(?:why\b|q\d*\s*[:.)]|question\s*\d*\s*:)", re.I)
 
 
+# "We asked why the loader dropped the events: ...", "And we then asked why it couldn't. ..."
+_ASKED_WHY = re.compile(
+    r"(?:^|(?<=[.!?:;]\s))(?P<lead>(?:(?:and|then|so|next|separately|finally|also|first),?\s+)*)"
+    r"(?:we|i)\s+(?:then\s+|also\s+|next\s+|first\s+|finally\s+)?asked(?:\s+ourselves)?\s+"
+    r"why\b\s*",
+    re.I,
+)
+# a sentence that is a why question: "Why were they stored that way? Because ..."
+_WHY_SENTENCE = re.compile(r"(?:^|(?<=[.!?]\s))Why\b[^.?!]{1,300}\?")
+# "Separately, we asked why ...": a second chain, not a deeper why
+_SEPARATE = re.compile(
+    r"^(?:separately|independently|in parallel|on a separate (?:note|track)|a second question)\b",
+    re.I,
+)
+# "**Branch A**", "Branch B:": a label that groups the whys under it, not a why
+_BRANCH_LABEL = re.compile(r"^(?:branch|path|thread)\s+[a-z0-9]{1,2}\s*:?$", re.I)
+# "- 4a. Why wasn't this caught?": a numbered branch step written inside a bullet
+_BODY_NUM = re.compile(r"^(?P<id>\d{1,2}[a-z]?)[.)]\s+(?=\S)")
+
+
+def _prose_whys(lines: list[Line]) -> tuple[list[Line], set[int]]:
+    """Paragraphs that ask several whys in running text ("We asked why X: Y. We asked why
+    Y: Z.", "Why X? Because Y. Why Y? Because Z.") as one line per why, "Why X? Y".
+
+    Returns the lines and the indexes of those that start a separate chain.
+    """
+    out: list[Line] = []
+    separate: set[int] = set()
+    para: list[Line] = []
+
+    def flush() -> None:
+        if not para:
+            return
+        text = " ".join(ln.text.strip() for ln in para)
+        starts = sorted(
+            {m.start() for m in _ASKED_WHY.finditer(text) if m.group(0).strip()}
+            | {m.start() for m in _WHY_SENTENCE.finditer(text)}
+        )
+        if not starts or (starts == [0] and len(para) == 1 and text.startswith("Why")):
+            out.extend(para)
+            para.clear()
+            return
+        no = para[0].no
+        if starts[0] > 0:
+            out.append(Line(no, text[: starts[0]].strip()))
+        for k, start in enumerate(starts):
+            piece = text[start : starts[k + 1] if k + 1 < len(starts) else len(text)].strip()
+            m = _ASKED_WHY.match(piece)
+            if m:
+                lead = m.group("lead") or ""
+                body = piece[m.end() :]
+                cut = re.search(r"[:?]\s|\.\s|[:?.]$", body)
+                question = body[: cut.start()] if cut else body
+                answer = body[cut.end() :] if cut else ""
+                piece = f"Why {question.strip()}? {answer.strip()}".strip()
+                if _SEPARATE.match(lead):
+                    separate.add(len(out))
+            out.append(Line(no, piece))
+        para.clear()
+
+    for line in lines:
+        text = line.text.strip()
+        if (
+            not text
+            or LIST_ITEM.match(line.text)
+            or text.startswith(("|", ">", "#"))
+            or _WHY_LABEL.match(text)
+            or _Q_LABEL.match(text)
+            or _A_LABEL.match(text)
+        ):
+            flush()
+            out.append(line)
+        else:
+            para.append(line)
+    flush()
+    return out, separate
+
+
 def _has_arrow(text: str) -> bool:
     # every arrow form holds '>' or a non-ASCII arrow, so most lines skip the unanchored search
     return (">" in text or not text.isascii()) and _ARROW.search(text) is not None
@@ -62,9 +140,20 @@ def looks_like_whys(lines: list[Line]) -> bool:
         text = m.group("rest") if m else line.text
         if _WHY_LIKE.match(text.strip()):
             count += 1
-            if count >= 2:
-                return True
+        elif "asked" in text:
+            count += sum(1 for m in _ASKED_WHY.finditer(text) if m.group(0).strip())
+        if count >= 2:
+            return True
     return False
+
+
+def walks_in_prose(lines: list[Line]) -> bool:
+    """True when a why chain is asked in running paragraphs, with no list or ``Why N:`` label."""
+    for line in lines:
+        text = line.text.strip()
+        if LIST_ITEM.match(line.text) or _WHY_LABEL.match(text) or _Q_LABEL.match(text):
+            return False
+    return True
 
 
 # Why lines recur across documents (the same question over a shared cause); the split depends
@@ -153,11 +242,12 @@ def parse_whys(lines: list[Line], warnings: list[str]) -> list[Why]:
         _table_whys(table, raws, warnings)
 
     # (indent, raw index) of open list items, for nesting
-    open_items: list[tuple[int, int]] = []
+    open_items: list[tuple[int, int | None]] = []
     last_top: int | None = None
     current: int | None = None
     blank = True
-    for line in rest:
+    rest, separate = _prose_whys(rest)
+    for pos, line in enumerate(rest):
         text = _QUOTE.sub("", line.text) if line.text.lstrip().startswith(">") else line.text
         if not text.strip():
             blank = True
@@ -177,6 +267,18 @@ def parse_whys(lines: list[Line], warnings: list[str]) -> list[Why]:
         if not clean:
             blank = False
             continue
+        if item is not None and _BRANCH_LABEL.match(clean.rstrip(":")):
+            # the whys under "Branch A" deepen the why the label hangs under
+            while open_items and open_items[-1][0] >= indent:
+                open_items.pop()
+            open_items.append((indent, open_items[-1][1] if open_items else last_top))
+            current = None
+            blank = False
+            continue
+        body_num = _BODY_NUM.match(body) if item is not None and label is None else None
+        if body_num:
+            body = body[body_num.end() :]
+            clean = clean_inline(body)
 
         a_match = _A_LABEL.match(body)
         if a_match and current is not None and not raws[current].answer:
@@ -193,9 +295,14 @@ def parse_whys(lines: list[Line], warnings: list[str]) -> list[Why]:
             raws[current].answer = _strip_answer(clean)
             blank = False
             continue
-        if item is not None and current is not None and _BECAUSE.match(clean):
+        if item is not None and current is not None and not body_num:
+            # "- Why did X?" then "- Because Y" (or just "- Y"): one why, asked and answered
             cur = raws[current]
-            if cur.question and not cur.answer:
+            if (
+                cur.question
+                and not cur.answer
+                and (_BECAUSE.match(clean) or ("?" not in clean and not _WHY_LIKE.match(clean)))
+            ):
                 cur.answer = _strip_answer(clean)
                 blank = False
                 continue
@@ -209,7 +316,7 @@ def parse_whys(lines: list[Line], warnings: list[str]) -> list[Why]:
         elif q_m:
             explicit = (q_m.group("id") or "").lower() or None
             clean = clean_inline(q_m.group("rest"))
-        elif item is None and current is not None and not blank:
+        elif item is None and current is not None and not blank and not _WHY_SENTENCE.match(clean):
             # a wrapped line continues the current why
             cur = raws[current]
             cur.answer = f"{cur.answer} {clean}".strip()
@@ -222,6 +329,8 @@ def parse_whys(lines: list[Line], warnings: list[str]) -> list[Why]:
             continue
         if explicit is None and item is not None and label and label[0].isdigit() and indent == 0:
             explicit = label.lower()
+        if explicit is None and body_num:
+            explicit = body_num.group("id").lower()
 
         # nesting: parent is the innermost open list item indented less than this one
         parent: int | None
@@ -232,9 +341,9 @@ def parse_whys(lines: list[Line], warnings: list[str]) -> list[Why]:
             depth = len(open_items)
         else:
             open_items = []
-            parent = last_top
+            parent = None if pos in separate else last_top
             depth = 0
-        if explicit is not None and depth == 0:
+        if explicit is not None and (depth == 0 or body_num):
             parent = -1
 
         parts = [p for p in _ARROW.split(clean) if p.strip()] if _has_arrow(clean) else [clean]
