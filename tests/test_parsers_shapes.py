@@ -175,3 +175,21 @@ def test_whys_asked_in_running_prose():
     assert max(why_depths(coe.whys).values()) == 3
     # a cause section written as prose keeps its paragraphs as the stated cause
     assert any("release order was wrong" in r for r in coe.root_causes)
+
+
+def test_cause_heading_naming_contributing_factors_too_is_the_root_cause():
+    from analytics.parsers.sections import ROOT_CAUSE, classify_heading
+
+    assert classify_heading("Root Causes and Contributing Factors") == ROOT_CAUSE
+
+
+def test_follow_up_written_as_a_paragraph_is_an_action():
+    text = (
+        "# T\n\n## Follow-ups not yet scheduled\n\n"
+        "Platform Config want to look at showing units for every key. No owner yet.\n\n"
+        "A note on the marketplaces: relisting took three hours.\n"
+    )
+    (coe,) = parse_text(text, "f.md")
+    assert [a.title for a in coe.actions] == [
+        "Platform Config want to look at showing units for every key."
+    ]

@@ -400,6 +400,22 @@ def _table_actions(table: Table, default_status: str | None, warnings: list[str]
     return out
 
 
+_INTENT = re.compile(
+    r"\b(?:will|wants? to|plans? to|planning to|(?:is|are) going to|intends? to|needs? to|"
+    r"agreed to|(?:is|are) (?:looking|going) (?:at|to))\b",
+    re.I,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!])\s+(?=[A-Z])")
+
+
+def _follow_up_sentence(paragraph: str) -> str | None:
+    """The first sentence of a paragraph when it says someone will do something."""
+    first = _SENTENCE_END.split(" ".join(paragraph.split()), maxsplit=1)[0]
+    if first.endswith(":") or first.endswith("?") or len(first) > 300:
+        return None
+    return first if _INTENT.search(first) else None
+
+
 _FIELD_LINE = re.compile(
     r"^\s*(?:[-*]\s+)?(?:\*\*|__)?(?:owners?|assignee|due(?: date)?|status|priority|eta)\b"
     r"(?:\*\*|__)?\s*:",
@@ -473,6 +489,10 @@ def parse_actions(
                         status=action.status,
                     )
                 actions.append(action)
+            elif offset == 0 and (sentence := _follow_up_sentence(para.text)):
+                # "Platform Config want to look at showing units for every key.": a follow-up
+                # written as prose
+                actions.append(action_from_text(sentence, None, default_status, incident_date))
             elif offset == 0 and not raw.rstrip().rstrip("*_").endswith(":"):
                 warnings.append(
                     f"line {para.no}: paragraph in Action items section is not an action item, "

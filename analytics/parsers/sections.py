@@ -299,6 +299,9 @@ def classify_heading(text: str) -> str | None:
         return kind
     for kind, words in KEYWORD_RULES[1:]:
         if _matches(padded, words):
+            # "Root causes and contributing factors": the cause section, factors included
+            if kind == CONTRIBUTING and " root cause" in padded:
+                return ROOT_CAUSE
             return kind
     words = bare.split()
     if words[0] == "why" and 3 <= len(words) <= 12 and not words[1][0].isdigit():
