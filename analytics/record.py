@@ -74,6 +74,10 @@ class COE:
     related: tuple[str, ...] = ()
     source: Source = field(default_factory=lambda: Source(path="", format="", sha256=""))
     warnings: tuple[str, ...] = ()
+    # where a field was read from when that is worth weighing: {"root_causes": "prose"} for
+    # causes found in running text rather than under a cause heading; empty when all came
+    # from the document's sections or fields
+    provenance: dict[str, str] = field(default_factory=dict, hash=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The record as plain JSON-ready data, lists in place of tuples.
@@ -97,6 +101,7 @@ class COE:
             "related": list(self.related),
             "source": dict(self.source.__dict__),
             "warnings": list(self.warnings),
+            "provenance": dict(self.provenance),
         }
 
     @classmethod
@@ -118,6 +123,7 @@ class COE:
             related=tuple(data.get("related") or ()),
             source=Source(**(data.get("source") or {"path": "", "format": "", "sha256": ""})),
             warnings=tuple(data.get("warnings") or ()),
+            provenance=dict(data.get("provenance") or {}),
         )
 
 

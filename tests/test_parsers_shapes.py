@@ -193,3 +193,38 @@ def test_follow_up_written_as_a_paragraph_is_an_action():
     assert [a.title for a in coe.actions] == [
         "Platform Config want to look at showing units for every key."
     ]
+
+
+PROSE = (
+    "# Flags down on 28 Feb\n\n"
+    "Our database stalled at 14:02 and every client retried at once. They piled up because "
+    "the retry had no backoff.\n\n"
+    "We found that the failover health check only tested the TCP port, so traffic was never "
+    "moved. The dashboards were green because of this.\n\n"
+    "## Timeline\n\n- 14:02 database stalls because of a vacuum\n"
+)
+
+
+def test_cause_stated_in_prose_is_the_root_cause_and_says_so(tmp_path):
+    from analytics.record import COE
+    from analytics.store import load_coe, open_store, put_document
+
+    (coe,) = parse_text(PROSE, "flags.md")
+    # the strongest statement only: "we found that" beats every "because"; a timeline
+    # line is an event, not a statement
+    assert coe.root_causes == (
+        "We found that the failover health check only tested the TCP port, so traffic was "
+        "never moved.",
+    )
+    assert coe.provenance == {"root_causes": "prose"}
+    assert COE.from_dict(coe.to_dict()) == coe
+    conn = open_store(tmp_path / "s.db")
+    put_document(conn, "flags.md", coe.source.sha256, "md", PROSE.encode(), [coe])
+    conn.commit()
+    assert load_coe(conn, coe.id).provenance == {"root_causes": "prose"}
+
+
+def test_cause_section_wins_over_prose():
+    (coe,) = parse_text(PROSE + "\n## Root cause\n\nNo backoff in the flag client.\n", "f.md")
+    assert coe.root_causes == ("No backoff in the flag client.",)
+    assert coe.provenance == {}

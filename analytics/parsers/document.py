@@ -33,6 +33,7 @@ from analytics.parsers.metadata import (
     split_key_value,
     split_meta_line,
 )
+from analytics.parsers.prose import prose_causes
 from analytics.parsers.timeline import TimeContext, parse_timeline, zone_in
 from analytics.parsers.whys import leaf_answers, looks_like_whys, parse_whys, walks_in_prose
 from analytics.record import COE, Action, Impact, Metrics, Source, TimelineEvent, Why
@@ -143,6 +144,10 @@ _DOC_SUFFIXES = (
 _BULLET_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _FOOTNOTE = re.compile(r"\[\^?\w+\]")
 _LINE_NO = re.compile(r"line (\d+)")
+
+
+# sections whose running text may state the cause (not timelines, actions or lessons)
+_NARRATIVE_KINDS = frozenset({None, S.SUMMARY, S.NARRATIVE, S.ROOT_CAUSE, S.CONTRIBUTING})
 
 
 def statements(lines: list[Line]) -> list[str]:
@@ -438,6 +443,16 @@ def build_coe(
         root_causes = statements(lines_of(S.CONTRIBUTING))
     if not root_causes:
         root_causes = leaf_answers(whys)
+    provenance: dict[str, str] = {}
+    if not root_causes:
+        # no cause section, or an empty one: the narrative's own statement of cause
+        narrative = [*doc.preamble]
+        for sec in doc.sections:
+            if sec.kind in _NARRATIVE_KINDS:
+                narrative.extend(sec.lines)
+        root_causes = prose_causes(narrative)
+        if root_causes:
+            provenance["root_causes"] = "prose"
 
     actions: list[Action] = []
     for sec in by_kind.get(S.ACTIONS, []):
@@ -512,6 +527,7 @@ def build_coe(
         related=related,
         source=Source(path=str(path), format=fmt, sha256=sha256),
         warnings=tuple(sorted(warnings, key=_line_of)),
+        provenance=provenance,
     )
 
 
