@@ -15,22 +15,22 @@ clusters would next merge with a cluster their own documents keep apart.
 
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import pdist, squareform
+from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import KMeans, MiniBatchKMeans
 
-_PARAMETER_CONSTRAINTS = {
-    "distance_threshold": lambda v: v is None or 0 < v < 2,
-    "min_cluster_size": lambda v: isinstance(v, int) and v >= 1,
-    "min_groups": lambda v: isinstance(v, int) and v >= 1,
-    "max_exact": lambda v: isinstance(v, int) and v >= 10,
-    "max_blocked_share": lambda v: 0 < v <= 1,
-    "max_share": lambda v: 0 < v <= 1,
-}
+# scikit-learn's own constraint vocabulary, so a bad setting fails at ``fit`` with sklearn's
+# message naming the parameter (an ``InvalidParameterError``, a ``ValueError``). The module is
+# private but is what sklearn-compatible libraries (imbalanced-learn) build on; were a release
+# to move it, the import fails loudly here rather than a check going missing.
+from sklearn.utils._param_validation import Interval
 
 
-class ThemeClusterer:
+class ThemeClusterer(ClusterMixin, BaseEstimator):
     """Agglomerative clustering with a silhouette-chosen cut and one-off detection.
 
     Parameters
@@ -71,6 +71,18 @@ class ThemeClusterer:
     True
     """
 
+    _parameter_constraints: dict = {
+        "distance_threshold": [Interval(Real, 0, 2, closed="neither"), None],
+        "thresholds": ["array-like"],
+        "min_cluster_size": [Interval(Integral, 1, None, closed="left")],
+        "min_groups": [Interval(Integral, 1, None, closed="left")],
+        "max_exact": [Interval(Integral, 10, None, closed="left")],
+        "random_state": ["random_state"],
+        "distinct_within_group": ["boolean"],
+        "max_blocked_share": [Interval(Real, 0, 1, closed="right")],
+        "max_share": [Interval(Real, 0, 1, closed="right")],
+    }
+
     def __init__(
         self,
         *,
@@ -94,10 +106,9 @@ class ThemeClusterer:
         self.max_blocked_share = max_blocked_share
         self.max_share = max_share
 
-    def fit(self, X, groups=None) -> ThemeClusterer:
-        for name, check in _PARAMETER_CONSTRAINTS.items():
-            if not check(getattr(self, name)):
-                raise ValueError(f"invalid {name}={getattr(self, name)!r}")
+    def fit(self, X, y=None, *, groups=None) -> ThemeClusterer:
+        """Cluster the rows of ``X``; ``groups`` names the COE of each row (``y`` is ignored)."""
+        self._validate_params()
         X = _normalise(np.asarray(X, dtype=np.float32))
         # Identical rows (the same masked sentence in many COEs) are clustered once. The cut's
         # silhouette counts each distinct sentence once too: weighting by occurrences favoured
@@ -146,47 +157,62 @@ class ThemeClusterer:
         self.n_clusters_ = int(self.labels_.max() + 1)
         return self
 
-    def fit_predict(self, X, groups=None) -> np.ndarray:
-        return self.fit(X, groups).labels_
 
+class KMeansClusterer(ClusterMixin, BaseEstimator):
+    """k-means with a given number of clusters: the baseline that is told the answer.
 
-class KMeansClusterer:
-    """k-means with a given number of clusters: the baseline that is told the answer."""
+    ``threshold_`` is always ``None`` (no tree is cut); ``groups`` is accepted and ignored.
+    """
+
+    _parameter_constraints: dict = {
+        "n_clusters": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
 
     def __init__(self, *, n_clusters: int = 12, random_state: int = 0):
         self.n_clusters = n_clusters
         self.random_state = random_state
 
-    def fit(self, X, groups=None) -> KMeansClusterer:
+    def fit(self, X, y=None, *, groups=None) -> KMeansClusterer:
+        self._validate_params()
         k = min(self.n_clusters, len(X))
         self.labels_ = KMeans(n_clusters=k, random_state=self.random_state, n_init=10).fit_predict(
             X
         )
         self.n_clusters_ = k
+        self.threshold_ = None
         return self
 
-    def fit_predict(self, X, groups=None) -> np.ndarray:
-        return self.fit(X, groups).labels_
 
+class HDBSCANClusterer(ClusterMixin, BaseEstimator):
+    """scikit-learn's HDBSCAN on the vectors (fine up to a few thousand points).
 
-class HDBSCANClusterer:
-    """scikit-learn's HDBSCAN on the vectors (fine up to a few thousand points)."""
+    ``threshold_`` is always ``None`` (no tree is cut at a distance).
+    """
+
+    # sklearn's HDBSCAN itself needs clusters of at least two points.
+    _parameter_constraints: dict = {
+        "min_cluster_size": [Interval(Integral, 2, None, closed="left")]
+    }
 
     def __init__(self, *, min_cluster_size: int = 3):
         self.min_cluster_size = min_cluster_size
 
-    def fit(self, X, groups=None) -> HDBSCANClusterer:
+    def fit(self, X, y=None, *, groups=None) -> HDBSCANClusterer:
         from sklearn.cluster import HDBSCAN
 
-        labels = HDBSCAN(min_cluster_size=self.min_cluster_size, metric="euclidean").fit_predict(
-            _normalise(np.asarray(X, dtype=np.float32))
-        )
+        self._validate_params()
+        labels = HDBSCAN(
+            # The input is a fresh normalised copy already; saying so silences sklearn 1.9's
+            # warning that the default changes.
+            min_cluster_size=self.min_cluster_size,
+            metric="euclidean",
+            copy=True,
+        ).fit_predict(_normalise(np.asarray(X, dtype=np.float32)))
         self.labels_ = _prune(labels + 1, groups, self.min_cluster_size, 1, noise=0)
         self.n_clusters_ = int(self.labels_.max() + 1)
+        self.threshold_ = None
         return self
-
-    def fit_predict(self, X, groups=None) -> np.ndarray:
-        return self.fit(X, groups).labels_
 
 
 CLUSTERERS = {
@@ -204,11 +230,10 @@ def make_clusterer(name: str, seed: int = 0, *, distinct_within_group: bool = Fa
     """
     if name not in CLUSTERERS:
         raise ValueError(f"unknown clusterer {name!r}; choose one of {sorted(CLUSTERERS)}")
-    if name == "hdbscan":
-        return CLUSTERERS[name]()
-    if name == "agglomerative":
-        return ThemeClusterer(random_state=seed, distinct_within_group=distinct_within_group)
-    return CLUSTERERS[name](random_state=seed)
+    clusterer = CLUSTERERS[name]()
+    wanted = {"random_state": seed, "distinct_within_group": distinct_within_group}
+    accepted = clusterer.get_params()
+    return clusterer.set_params(**{k: v for k, v in wanted.items() if k in accepted})
 
 
 def _best_cut(tree: np.ndarray, distances: np.ndarray, thresholds, max_share: float) -> float:

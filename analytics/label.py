@@ -10,9 +10,12 @@ statement repeats ("Alcide", "Alcide distributed") says less about what the memb
 from __future__ import annotations
 
 import re
+from numbers import Integral
 
 import numpy as np
+from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+from sklearn.utils._param_validation import Interval  # see analytics.cluster
 
 # Placeholders left by masking and words every COE uses say nothing about a mechanism.
 _EXTRA_STOP = {
@@ -65,7 +68,7 @@ _EXTRA_STOP = {
 STOP_WORDS = sorted(ENGLISH_STOP_WORDS | _EXTRA_STOP)
 
 
-class CTfidfLabeler:
+class CTfidfLabeler(BaseEstimator):
     """Keywords and a representative statement per cluster.
 
     Parameters
@@ -91,6 +94,11 @@ class CTfidfLabeler:
     'certificate'
     """
 
+    _parameter_constraints: dict = {
+        "n_keywords": [Interval(Integral, 1, None, closed="left")],
+        "n_label_words": [Interval(Integral, 1, None, closed="left")],
+    }
+
     def __init__(self, *, n_keywords: int = 6, n_label_words: int = 3):
         self.n_keywords = n_keywords
         self.n_label_words = n_label_words
@@ -98,6 +106,7 @@ class CTfidfLabeler:
     def fit(self, texts, labels, vectors=None, groups=None) -> CTfidfLabeler:
         """``groups`` (the COE of each text, optional): a term is shared when texts of two
         groups use it, not two statements of one COE."""
+        self._validate_params()
         labels = np.asarray(labels)
         clusters = [c for c in np.unique(labels) if c >= 0]
         self.keywords_, self.labels_, self.representatives_ = {}, {}, {}

@@ -2,10 +2,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
-from analytics.cluster import KMeansClusterer, ThemeClusterer, make_clusterer
+from analytics.cluster import (
+    CLUSTERERS,
+    HDBSCANClusterer,
+    KMeansClusterer,
+    ThemeClusterer,
+    make_clusterer,
+)
 
 
 def _directions(n_samples=120, centers=4, dim=16, seed=0):
@@ -54,6 +61,40 @@ def test_invalid_parameter_is_refused():
         ThemeClusterer(min_cluster_size=0).fit(np.eye(3))
 
 
+@pytest.mark.parametrize(
+    "model, name",
+    [
+        (ThemeClusterer(max_share=1.5), "max_share"),
+        (ThemeClusterer(distance_threshold=2.0), "distance_threshold"),
+        (ThemeClusterer(max_exact=5), "max_exact"),
+        (KMeansClusterer(n_clusters=0), "n_clusters"),
+        (HDBSCANClusterer(min_cluster_size=1), "min_cluster_size"),
+    ],
+)
+def test_a_bad_parameter_fails_at_fit_naming_it(model, name):
+    X, _ = _directions(n_samples=30, centers=2)
+    with pytest.raises(ValueError, match=f"'{name}' parameter of {type(model).__name__}"):
+        model.fit(X)
+
+
+@pytest.mark.parametrize("name", sorted(CLUSTERERS))
+def test_clone_gives_an_unfitted_copy_with_the_same_parameters(name):
+    X, _ = _directions(n_samples=60, centers=3)
+    model = make_clusterer(name, seed=3).fit(X)
+    copy = clone(model)
+    assert copy is not model and copy.get_params() == model.get_params()
+    assert not hasattr(copy, "labels_")
+    assert (copy.fit_predict(X) == model.labels_).all()
+
+
+def test_make_clusterer_passes_only_the_settings_a_clusterer_has():
+    assert make_clusterer("agglomerative", seed=7, distinct_within_group=True).get_params()[
+        "distinct_within_group"
+    ]
+    assert make_clusterer("kmeans", seed=7).random_state == 7
+    assert make_clusterer("hdbscan", seed=7).get_params() == HDBSCANClusterer().get_params()
+
+
 def test_kmeans_baseline_uses_given_k():
     X, _ = _directions()
     assert KMeansClusterer(n_clusters=3).fit(X).n_clusters_ == 3
@@ -89,7 +130,9 @@ def _documents_with_a_repeated_cluster(labels, groups) -> int:
 def test_distinct_within_group_never_puts_two_of_one_document_together():
     # Remedies close together: unconstrained, the tree merges some of one document's remedies.
     X, _, groups = _documents_of_distinct_remedies(spread=1.0, noise=1.0)
-    assert _documents_with_a_repeated_cluster(ThemeClusterer().fit_predict(X, groups), groups)
+    assert _documents_with_a_repeated_cluster(
+        ThemeClusterer().fit_predict(X, groups=groups), groups
+    )
     labels = ThemeClusterer(distinct_within_group=True).fit_predict(X, groups=groups)
     assert _documents_with_a_repeated_cluster(labels, groups) == 0
 
@@ -113,8 +156,8 @@ def test_distinct_within_group_holds_for_near_copies_in_one_document():
     X = rng.normal(size=(200, 8))
     X[1::4] = X[0::4] + 1e-3 * rng.normal(size=(50, 8))
     groups = np.repeat(np.arange(50), 4)
-    summarised = ThemeClusterer(distinct_within_group=True, max_exact=50).fit(X, groups)
+    summarised = ThemeClusterer(distinct_within_group=True, max_exact=50).fit(X, groups=groups)
     assert _documents_with_a_repeated_cluster(summarised.labels_, groups) == 0
     X[1::4] = X[0::4]
-    exact = ThemeClusterer(distinct_within_group=True).fit(X, groups)
+    exact = ThemeClusterer(distinct_within_group=True).fit(X, groups=groups)
     assert _documents_with_a_repeated_cluster(exact.labels_, groups) == 0
