@@ -118,7 +118,9 @@ def taxonomy_digest(mechanisms) -> str:
     same one."""
     digest = hashlib.sha256()
     for m in mechanisms:
-        digest.update(repr((m.id, m.name, [c.pattern for c in m.cues], m.prototype_texts, m.generic)).encode())
+        digest.update(
+            repr((m.id, m.name, [c.pattern for c in m.cues], m.prototype_texts, m.generic)).encode()
+        )
     return digest.hexdigest()[:16]
 
 
@@ -146,18 +148,45 @@ def cue_counts(mechanisms, text: str) -> np.ndarray:
     >>> ms[int(counts.argmax())].id
     'cert-expiry'
     """
-    return np.array([sum(bool(c.search(text)) for c in m.cues) for m in mechanisms], float)
+    return _counts(mechanisms, _hits(mechanisms, text))
 
 
-def match(mechanisms, texts, vectors: np.ndarray, protos: np.ndarray) -> int | None:
+def _hits(mechanisms, text: str) -> np.ndarray:
+    """One bool per cue of every mechanism, in order: whether it occurs in ``text``."""
+    return np.array([bool(c.search(text)) for m in mechanisms for c in m.cues], bool)
+
+
+def _counts(mechanisms, hits: np.ndarray) -> np.ndarray:
+    starts = np.cumsum([0] + [len(m.cues) for m in mechanisms[:-1]])
+    return np.add.reduceat(hits.astype(float), starts) if len(hits) else np.zeros(0)
+
+
+def evidence(
+    mechanisms, texts, vectors: np.ndarray, protos: np.ndarray, memo: dict | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per mechanism: distinct cues found in ``texts`` and the best cosine similarity of their
+    ``vectors`` to its prototype (the two kinds of evidence :func:`match` weighs)."""
+    memo = {} if memo is None else memo
+    hits = np.zeros(sum(len(m.cues) for m in mechanisms), bool)
+    for text in texts:
+        if text not in memo:
+            memo[text] = _hits(mechanisms, text)
+        hits |= memo[text]
+    return _counts(mechanisms, hits), (np.asarray(vectors) @ protos.T).max(axis=0)
+
+
+def match(
+    mechanisms, texts, vectors: np.ndarray, protos: np.ndarray, memo: dict | None = None
+) -> int | None:
     """The index of the mechanism one COE's cause statements state, or None.
 
-    ``texts`` are the cause statements as written (cues read them), ``vectors`` their rows.
+    ``texts`` are the cause statements as written (cues read them; a cue counts once however
+    many statements hold it), ``vectors`` their rows. ``memo`` keeps each text's cues across
+    calls: reading them is most of the cost, and statements recur across COEs.
     """
     if not len(mechanisms) or not texts:
         return None
-    cues = cue_counts(mechanisms, "\n".join(texts))
-    sims = (np.asarray(vectors) @ protos.T).max(axis=0)
+    cues, sims = evidence(mechanisms, texts, vectors, protos, memo)
     generic = np.array([m.generic for m in mechanisms])
     for kind in (~generic, generic):  # a specific mechanism first; a generic gap only alone
         named = kind & (cues >= 1)  # no mechanism is matched on the embedding alone

@@ -48,9 +48,10 @@ def match_mechanisms(
     for i, s in enumerate(statements):
         if s.kind == ROOT_CAUSE or (s.kind == WHY and s.id in leaves):
             rows_of.setdefault(s.coe, []).append(i)
-    out = {}
+    out, memo = {}, {}
     for coe, rows in rows_of.items():
-        found = match(mechanisms, [statements[i].text for i in rows], vectors[rows], protos)
+        texts = [statements[i].text for i in rows]
+        found = match(mechanisms, texts, vectors[rows], protos, memo)
         if found is not None:
             out[coe] = mechanisms[found].id
     return out
