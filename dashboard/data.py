@@ -6,15 +6,15 @@ run. So a new analysis shows up on the next request without a restart, and nothi
 or re-computed per request. Heavy derived objects (causal graph, precedent index, follow-through)
 are built lazily, at most once per run, and only when a page needs them.
 
-The analytics modules written alongside the dashboard (causal graph, follow-through, precedent
-search, lint) are imported on first use; when one is missing its accessor returns ``None`` and
-the page shows a "not available" note instead of failing.
+The analytics the pages show beside the themes (causal graph, follow-through, precedent search,
+lint) are plain imports: a broken module fails loudly instead of turning into a "not available"
+note. Precedent search is imported where the index is built, because importing it loads the
+embedding stack (seconds) that only the COE and search pages need.
 """
 
 from __future__ import annotations
 
 import gc
-import importlib
 import json
 import os
 import sqlite3
@@ -23,15 +23,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from analytics import severity
+import networkx as nx
+
+from analytics import causal, followthrough, lint, severity
 from analytics.analysis import ROOT_CAUSE, WHY, Analysis, Cluster, Statement, latest_run
 from analytics.analysis import load_analysis as _load_analysis
 from analytics.periods import quarter
 from analytics.record import COE, why_paths
 from analytics.scores import theme_stats
 from analytics.store import load_coes, open_store, raw_document
+
+if TYPE_CHECKING:
+    from analytics.search import PrecedentIndex
 
 UNKNOWN = "unknown"
 REPORTS_KEPT = 3
@@ -84,14 +89,6 @@ class Filters:
         if self.teams and (coe.team or UNKNOWN) not in self.teams:
             return False
         return not (self.severities and severity.bucket(coe.severity) not in self.severities)
-
-
-def _optional(module: str) -> Any | None:
-    """Import an analytics module that may not exist yet; ``None`` when it does not."""
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        return None
 
 
 @dataclass
@@ -272,8 +269,7 @@ class Snapshot:
         ``None`` without a linter. Stored findings are used when there are some; the parts are
         read from them and the record (:func:`analytics.lint.quality`), so they add up."""
         coe = self.coe_by_id.get(coe_id)
-        lint = _optional("analytics.lint")
-        if coe is None or lint is None:
+        if coe is None:
             return None
         if coe_id in self.lint_rows:
             findings = [lint.Finding(**f) for f in self.lint_rows[coe_id][1]]
@@ -293,22 +289,22 @@ class Snapshot:
 
     @cached_property
     def repeats(self) -> dict[str, dict] | None:
-        """COE id -> repeat-despite-action evidence over the whole corpus, or ``None``."""
-        module = _optional("analytics.followthrough")
-        if module is None or self.analysis is None:
+        """COE id -> repeat-despite-action evidence over the whole corpus; ``None`` before the
+        store has an analysis."""
+        if self.analysis is None:
             return None
-        return module.repeats_despite_action(self.coes, self.analysis.coe_theme)
+        return followthrough.repeats_despite_action(self.coes, self.analysis.coe_theme)
 
     def theme_followthrough(self, theme_id: str, filters: Filters = Filters()) -> dict | None:
-        """One theme's action follow-through over its filtered COEs, or ``None``."""
-        module = _optional("analytics.followthrough")
-        if module is None or self.analysis is None:
+        """One theme's action follow-through over its filtered COEs, or ``None`` (no analysis, or
+        no member COE passes the filters)."""
+        if self.analysis is None:
             return None
 
         def build():
             theme = self.analysis.coe_theme
             members = [c for c in self.filtered(filters) if theme.get(c.id) == theme_id]
-            rows = module.follow_through(self.analysis, members)
+            rows = followthrough.follow_through(self.analysis, members)
             return rows[0] if rows else None
 
         return self.memo(("followthrough", theme_id, filters), build)
@@ -335,30 +331,26 @@ class Snapshot:
         return report
 
     @cached_property
-    def causal(self) -> Any | None:
-        """The theme-level causal graph (a networkx DiGraph), or ``None``."""
-        module = _optional("analytics.causal")
-        if module is None or self.analysis is None:
+    def causal(self) -> nx.DiGraph | None:
+        """The theme-level causal graph; ``None`` before the store has an analysis."""
+        if self.analysis is None:
             return None
-        graph = build_causal(module, self.analysis, self.coes)
+        graph = build_causal(self.analysis, self.coes)
         _freeze()  # long-lived like the snapshot itself: keep it out of every later collection
         return graph
 
     @property
-    def precedents(self) -> Any | None:
-        """The precedent search index, or ``None``.
+    def precedents(self) -> PrecedentIndex | None:
+        """The precedent search index; ``None`` before the store has an analysis.
 
         Built once per snapshot under its own lock: the start-up thread (:meth:`warm`) and a
         first COE page may ask at once, and two builds would write the same cache file.
         """
         with self._index_lock:
             if not self._index:
-                module = _optional("analytics.search")
-                if module is None or self.analysis is None:
+                if self.analysis is None:
                     return None
-                self._index.append(
-                    build_precedent_index(module, self.analysis, self.coes, self.store_path)
-                )
+                self._index.append(build_precedent_index(self.analysis, self.coes, self.store_path))
                 _freeze()
             return self._index[0]
 
@@ -388,17 +380,18 @@ class Snapshot:
         return [[w.answer or w.question or "" for w in path] for path in why_paths(coe.whys)]
 
 
-# --- adapters to the analytics modules ---------------------------------------------------
-# Kept here so each page calls one stable accessor whatever the modules' exact signatures.
+# --- the heavy per-run pieces, one function each (tests replace them to count builds) ------
 
 
-def build_causal(module: Any, analysis: Analysis, coes: Sequence[COE]) -> Any:
-    return module.causal_graph(analysis, coes)
+def build_causal(analysis: Analysis, coes: Sequence[COE]) -> nx.DiGraph:
+    return causal.causal_graph(analysis, coes)
 
 
-def build_precedent_index(module: Any, analysis: Analysis, coes: Sequence[COE], store: str) -> Any:
+def build_precedent_index(analysis: Analysis, coes: Sequence[COE], store: str) -> PrecedentIndex:
+    from analytics import search  # deferred: see the module docstring
+
     conn = _connection(store)
-    return module.build_index(conn, analysis, cache=module.index_cache_path(conn))
+    return search.build_index(conn, analysis, cache=search.index_cache_path(conn))
 
 
 # --- the source: store path -> snapshot of its latest run ---------------------------------

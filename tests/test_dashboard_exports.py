@@ -280,7 +280,7 @@ def test_the_precedent_index_is_built_once_when_two_threads_ask(monkeypatch):
 
     calls = []
 
-    def slow_build(module, analysis, coes, store):
+    def slow_build(analysis, coes, store):
         calls.append(store)
         time.sleep(0.2)
         return f"index of {store}"
