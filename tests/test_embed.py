@@ -80,3 +80,29 @@ def test_real_model_puts_paraphrases_closer_than_other_mechanisms():
     )
     assert v.shape == (3, 384)
     assert v[0] @ v[1] > v[0] @ v[2] + 0.2
+
+
+@pytest.mark.slow
+def test_sorted_batches_give_encodes_vectors(monkeypatch):
+    """The length-sorted path (several chunks, several batches, texts past the model's 256
+    tokens, an empty text, duplicates) gives ``SentenceTransformer.encode``'s rows, in order."""
+    from analytics import embed
+
+    monkeypatch.setattr(embed, "TOKENIZE_CHUNK", 4)
+    texts = [
+        "the TLS certificate for the api host expired",
+        "",
+        "retry " * 400,
+        "disk full",
+        "a retry storm overloaded the database because clients retried without backoff",
+        "disk full",
+        "the deploy pipeline skipped the canary stage and shipped a bad config to every region",
+        "dns",
+        "why? because the alert threshold was never reviewed after the migration to the new cluster",
+    ]
+    emb = SentenceTransformerEmbedder(batch_size=3).fit()
+    assert embed._can_batch_itself(emb.model_)  # else this would compare encode with itself
+    ours = emb.transform(texts)
+    plain = emb.model_.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    assert ours.dtype == np.float32 and ours.shape == plain.shape
+    np.testing.assert_allclose(ours, plain, atol=1e-5)
