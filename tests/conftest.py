@@ -2,7 +2,34 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
+
+# The devset and the real postmortem corpora live beside the project (../shared), never in it.
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def require_shared(*parts: str) -> Path:
+    """``../shared/<parts>``, or skip the calling test where it is absent.
+
+    Under CI (``$CI`` set; ``.ci/run`` sets it) the folder is always there, so its absence fails
+    the test instead: a silent skip there would hide that the real-corpus bars went unmeasured.
+    """
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing: CI measures the real-corpus tests on it", False)
+        pytest.skip(f"{path} not present")
+    return path
+
+
+@pytest.fixture
+def real_corpora() -> Path:
+    """``../shared/corpora``: real postmortems (DFDS, PostHog, ...), one folder per source."""
+    return require_shared("corpora")
+
 
 CHROME_ARGS = (
     "--headless",

@@ -521,10 +521,6 @@ def test_linter_finds_planted_defects_through_the_parsers(
     assert _weak(_scores(labels, predicted)) == {}
 
 
-# The real postmortems live beside the project (../shared/corpora), never inside it.
-REAL_CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
-
-
 def _attendee_lines(raw: str) -> set[int]:
     """Line numbers inside an "Attendees" section."""
     lines, inside = set(), False
@@ -536,12 +532,12 @@ def _attendee_lines(raw: str) -> set[int]:
     return lines
 
 
-@pytest.mark.skipif(not REAL_CORPORA.is_dir(), reason="real postmortem corpora not present")
-def test_real_postmortems_lint_without_blaming_attendees() -> None:
-    parsers = pytest.importorskip("analytics.parsers")
+def test_real_postmortems_lint_without_blaming_attendees(real_corpora: Path) -> None:
+    from analytics import parsers
+
     paths = sorted(
         p
-        for p in REAL_CORPORA.glob("*/*.md")
+        for p in real_corpora.glob("*/*.md")
         if "template" not in p.name.lower() and p.name != "README.md"
     )
     assert paths

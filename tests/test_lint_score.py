@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -108,17 +107,8 @@ def test_lint_json_lists_the_score_parts(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- real documents
 
-# The real postmortems live beside the project (../shared/corpora), never inside it. Skipped
-# only when the folder is absent; under CI its absence is a failure, not a skip.
-REAL_CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
-
-
-def _real_corpora() -> Path:
-    if not REAL_CORPORA.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"{REAL_CORPORA} is missing: the score bars are measured on it")
-        pytest.skip("real postmortem corpora not present")
-    return REAL_CORPORA
+# The real postmortems: the ``real_corpora`` fixture (tests/conftest.py) skips where they are
+# absent and fails under CI.
 
 
 def _lint_file(path: Path) -> list[tuple[COE, list]]:
@@ -128,8 +118,8 @@ def _lint_file(path: Path) -> list[tuple[COE, list]]:
     return [(coe, lint_coe(coe, raw)) for coe in parse_path(path)]
 
 
-def test_the_blank_dfds_template_scores_at_most_30() -> None:
-    template = _real_corpora() / "dfds" / "PMyyyy-nnn_-_Postmortem_template.md"
+def test_the_blank_dfds_template_scores_at_most_30(real_corpora: Path) -> None:
+    template = real_corpora / "dfds" / "PMyyyy-nnn_-_Postmortem_template.md"
     [(coe, findings)] = _lint_file(template)
     assert quality_score(coe, findings) <= 30
 
@@ -157,8 +147,8 @@ def _thorough(coe: COE, findings: list) -> bool:
     )
 
 
-def test_thorough_real_postmortems_score_at_least_70() -> None:
-    root = _real_corpora()
+def test_thorough_real_postmortems_score_at_least_70(real_corpora: Path) -> None:
+    root = real_corpora
     scored = []
     for path in sorted([*root.glob("dfds/PM2*.md"), *root.glob("posthog/2*.md")]):
         for coe, findings in _lint_file(path):
