@@ -21,13 +21,17 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from analytics.parsers import MAX_BYTES, ParseError, parse_bytes
+from analytics.parsers import (
+    MAX_BYTES,
+    ParseError,
+    document_suffixes,
+    looks_like_document,
+    parse_bytes,
+)
 from analytics.parsers.reading import display_path, read_document
 from analytics.store import coe_paths, document_hashes, put_document, transaction
 
-SUPPORTED_SUFFIXES = frozenset(
-    {".md", ".markdown", ".txt", ".json", ".jsonl", ".ndjson", ".yaml", ".yml", ".csv"}
-)
+SUPPORTED_SUFFIXES = document_suffixes()
 
 
 @dataclass(frozen=True)
@@ -131,14 +135,27 @@ def _walk(root: Path, found: set[Path], out: Scan, real_dirs: dict[Path, Path]) 
             why = None
             if name.startswith("."):
                 why = "hidden file"
-            elif child.suffix.lower() not in SUPPORTED_SUFFIXES:
-                why = f"not a document type coegraph reads ({child.suffix or 'no extension'})"
             elif _own_file(name):
                 why = "a repository's own file or a blank template"
+            elif not child.suffix and not _document_by_content(child):
+                why = "no extension, and its content is not a document format coegraph reads"
+            elif child.suffix and child.suffix.lower() not in SUPPORTED_SUFFIXES:
+                why = f"not a document type coegraph reads ({child.suffix})"
             if why:
                 out.skipped.append(FileResult(display_path(child), "skipped", reason=why))
             else:
                 found.add(_real_path(child, real_dirs))
+
+
+def _document_by_content(path: Path) -> bool:
+    """A file without an extension is read when its first bytes look like a document."""
+    try:
+        if not path.is_file():
+            return False
+        with path.open("rb") as f:
+            return looks_like_document(f.read(4096))
+    except OSError:
+        return False
 
 
 def iter_documents(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:

@@ -89,6 +89,24 @@ def sniff_format(text: str, path: str = "<text>") -> str:
     return "text"
 
 
+def document_suffixes() -> frozenset[str]:
+    """The file extensions the parsers read (a folder walk takes these)."""
+    return frozenset(_EXTENSIONS)
+
+
+def looks_like_document(head: bytes) -> bool:
+    """Whether a file without an extension reads as a document, from its first bytes: text
+    in a structured format (Markdown, HTML, JSON, YAML) or a Word file. Plain text is not
+    enough: folders hold many extension-less files (scripts, notes) that are no COE."""
+    if head[:4] == b"PK\x03\x04":
+        return b"word/" in head
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return sniff_format(text) != "text"
+
+
 def _is_docx(raw: bytes, path: str) -> bool:
     """A Word document: by extension, or a ZIP archive holding ``word/document.xml``."""
     if path.lower().endswith(".docx"):
