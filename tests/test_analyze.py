@@ -55,6 +55,7 @@ def test_analysis_is_deterministic(tfidf_store):
     assert [t.label for t in second.themes] == [t.label for t in first.themes]
 
 
+@pytest.mark.slow
 def test_the_store_keeps_the_last_runs_only(tmp_path):
     from analytics.analysis import KEEP_RUNS
 
@@ -210,6 +211,7 @@ def test_write_ups_without_why_chains_are_extended_and_kept(tmp_path):
     assert any("new statements joined the clusters" in m for m in messages), messages
 
 
+@pytest.mark.slow
 def test_a_changed_title_makes_a_new_run_and_kmeans_runs_are_reclustered(tmp_path, generated_store):
     docs, conn = generated_store(41, 6, 40)
     first = analyze(conn, Settings(embedder="tfidf"), log=lambda _: None)

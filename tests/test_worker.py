@@ -37,6 +37,7 @@ def _result(analysis):
     )
 
 
+@pytest.mark.slow
 def test_a_run_with_a_memo_is_the_run_without_one(tmp_path):
     root = tmp_path / "c"
     generate_corpus(110, 5, root)
@@ -69,6 +70,7 @@ def test_a_run_with_a_memo_is_the_run_without_one(tmp_path):
     step(docs[105:])
 
 
+@pytest.mark.slow
 def test_a_run_is_extended_only_in_the_same_vector_space(generated_store):
     docs, conn = generated_store(22, 4, 20)
     first = analyze(conn, TFIDF, log=lambda _: None)
@@ -117,6 +119,7 @@ def runtime_dir(monkeypatch):
     shutil.rmtree(path, ignore_errors=True)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not worker.available(), reason="needs Unix sockets")
 def test_keep_warm_serves_runs_from_one_worker_until_stopped(tmp_path, runtime_dir):
     root = tmp_path / "c"
