@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from html import escape
+from importlib.resources import files
 
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
@@ -32,88 +33,8 @@ CHART_CONFIG = {
     "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
 }
 
-CSS = """
-:root { --ink:#1f2933; --muted:#616e7c; --line:#e4e7eb; --bg:#f5f7fa; --panel:#fff;
-  --accent:#2563eb; --good:#047857; --bad:#b91c1c;
-  --font: Inter, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; }
-* { box-sizing: border-box; }
-html, body { margin: 0; background: var(--bg); color: var(--ink); font-family: var(--font);
-  font-size: 14px; line-height: 1.45; -webkit-font-smoothing: antialiased; }
-.report { max-width: 1280px; margin: 0 auto; padding: 28px 32px 56px; }
-header.top { border-bottom: 3px solid var(--ink); padding-bottom: 14px; margin-bottom: 18px; }
-.eyebrow { text-transform: uppercase; letter-spacing: .08em; font-size: 11px; font-weight: 600;
-  color: var(--muted); margin: 0 0 4px; }
-h1 { font-size: 28px; margin: 0 0 6px; letter-spacing: -.01em; }
-h2 { font-size: 20px; margin: 0 0 6px; }
-h3 { font-size: 15px; margin: 0; }
-h4 { font-size: 13px; margin: 16px 0 6px; text-transform: uppercase; letter-spacing: .04em;
-  color: var(--muted); }
-.meta, .lede, .muted { color: var(--muted); }
-.meta { margin: 0; max-width: 980px; }
-.lede { margin: 0 0 14px; max-width: 900px; }
-nav.toc { display: flex; flex-wrap: wrap; gap: 6px 18px; margin: 0 0 22px; font-size: 13px; }
-nav.toc a { color: var(--accent); text-decoration: none; }
-section { margin: 0 0 34px; }
-.panel { background: var(--panel); border: 1px solid var(--line); border-radius: 10px;
-  padding: 16px 18px; }
-.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(190px, 1fr)); gap: 12px; }
-.card { background: var(--panel); border: 1px solid var(--line); border-radius: 10px;
-  padding: 14px 16px; }
-.card .label { font-size: 12px; color: var(--muted); font-weight: 600; }
-.card .value { font-size: 28px; font-weight: 700; margin: 2px 0; letter-spacing: -.02em; }
-.card .value small { font-size: 14px; font-weight: 500; color: var(--muted); margin-left: 3px; }
-.card .prev { font-size: 12px; color: var(--muted); }
-.delta { display: inline-block; font-size: 12px; font-weight: 600; padding: 1px 7px;
-  border-radius: 999px; background: #f1f5f9; color: var(--muted); margin-left: 4px; }
-.delta.good { background: #ecfdf5; color: var(--good); }
-.delta.bad { background: #fef2f2; color: var(--bad); }
-.chart-grid { display: grid; grid-template-columns: 1fr 1fr; gap: 14px; margin-top: 14px; }
-.chart { background: var(--panel); border: 1px solid var(--line); border-radius: 10px;
-  padding: 8px 10px; min-width: 0; }
-.theme-lists { display: grid; grid-template-columns: 1fr; gap: 14px; }
-table { width: 100%; border-collapse: collapse; background: var(--panel); font-size: 13px; }
-th, td { text-align: left; vertical-align: top; padding: 6px 9px; border-bottom: 1px solid var(--line);
-  overflow-wrap: anywhere; }
-th { background: #f8fafc; font-size: 11px; text-transform: uppercase; letter-spacing: .04em;
-  color: var(--muted); font-weight: 600; white-space: nowrap; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.id { white-space: nowrap; font-weight: 600; }
-td.date { white-space: nowrap; }
-.table-wrap { border: 1px solid var(--line); border-radius: 10px; overflow: hidden; }
-.empty { color: var(--muted); font-style: italic; margin: 4px 0 0; }
-article.theme { background: var(--panel); border: 1px solid var(--line); border-left: 4px solid
-  var(--accent); border-radius: 10px; padding: 14px 18px; margin: 14px 0; }
-article.theme .head { display: flex; gap: 10px; align-items: baseline; flex-wrap: wrap; }
-.tid { font-weight: 700; color: var(--accent); }
-.facts { color: var(--muted); margin: 6px 0 8px; font-size: 13px; }
-.chips { display: flex; flex-wrap: wrap; gap: 5px; margin: 6px 0; }
-.chip { font-size: 11px; background: #eff4ff; color: #1e40af; border-radius: 999px; padding: 1px 8px; }
-.badge { font-size: 11px; font-weight: 600; border-radius: 999px; padding: 1px 8px;
-  background: #f1f5f9; color: var(--muted); white-space: nowrap; }
-.badge.rising { background: #fef2f2; color: var(--bad); }
-.badge.falling { background: #ecfdf5; color: var(--good); }
-.badge.systemic { background: #fff7ed; color: #9a3412; }
-blockquote { margin: 8px 0 10px; padding: 6px 12px; border-left: 3px solid var(--line);
-  color: #3e4c59; font-style: italic; }
-q { font-style: italic; color: #3e4c59; }
-footer { color: var(--muted); font-size: 12px; border-top: 1px solid var(--line); padding-top: 10px; }
-@page { size: A4; margin: 14mm 12mm; }
-@media print {
-  html, body { background: #fff; font-size: 10pt; }
-  .report { max-width: none; padding: 0; }
-  nav.toc, .modebar-container { display: none !important; }
-  section.major { break-before: page; }
-  .card, .chart, blockquote, tr, article.theme .head, .facts { break-inside: avoid; }
-  h2, h3, h4 { break-after: avoid; }
-  thead { display: table-header-group; }
-  table { font-size: 8pt; }
-  th, td { padding: 3px 5px; }
-  th { white-space: normal; overflow-wrap: normal; }
-  .chart-grid { grid-template-columns: 1fr; }
-  .chart, .card, article.theme, .table-wrap { border-color: #cbd2d9; }
-  a { color: inherit; text-decoration: none; }
-}
-"""
+# The stylesheet is a file beside this module (package data), inlined so the report is one file.
+CSS = files(__package__).joinpath("report.css").read_text(encoding="utf-8")
 
 # Charts follow the page width on screen; printing changes the width without a resize event
 # in every browser, so re-layout them before print.
