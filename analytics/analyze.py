@@ -366,7 +366,9 @@ def reusable_run(
     # New statements join a cluster within its kind's distance cut. k-means and HDBSCAN record
     # none; a kind with no clusters needs none (real write-ups often have no why chain).
     cuts = previous.settings.get("cuts", {})
-    found = {ROOT_CAUSE: previous.themes, ACTION: previous.families, WHY: previous.why_clusters}
+    # Known-mechanism themes need no cut: new COEs are matched to the taxonomy, not joined.
+    discovered = tuple(t for t in previous.themes if t.mechanism is None)
+    found = {ROOT_CAUSE: discovered, ACTION: previous.families, WHY: previous.why_clusters}
     if any(k not in cuts or (found[k] and cuts[k] is None) for k in found):
         return None
     keys = ("embedder", "clusterer", "seed")
