@@ -14,7 +14,10 @@ signals (each can be weighed in :class:`Weights`):
 * **root cause** - the best similarity between a draft statement and a precedent root cause;
 * **document** - cosine of one embedding of title, root causes, summary and why-steps (what the
   model reads of it: 256 tokens);
-* **theme** - a bonus for the theme nearest the draft's root cause.
+* **theme** - a bonus for the theme nearest the draft's root cause;
+* **mechanism** - the chance that the draft and the COE state the same failure mechanism of the
+  taxonomy: the dot product of their mechanism profiles (:mod:`analytics.search_mechanism`; a
+  COE in a mechanism's theme has all of its profile there).
 
 Fusion ``norm`` (the default) scales each signal per draft to 0 at the store's median COE and 1
 at its best match among those that may be returned, and takes the weighted mean: the 0-100
@@ -59,12 +62,20 @@ from analytics.analyze import collect_statements
 from analytics.bm25 import BM25
 from analytics.embed import embed_texts, make_embedder
 from analytics.masking import entity_pattern, mask
+from analytics.mechanisms import (
+    TaxonomyError,
+    load_taxonomy,
+    prototype_texts,
+    prototypes,
+    taxonomy_digest,
+)
 from analytics.packed_strings import pack, unpack, unpack_one
 from analytics.record import COE, Action, Impact
+from analytics.search_mechanism import profile, profiles, specific
 from analytics.search_text import content_hash, passages, whole_text
 from analytics.store import load_coe, load_coes
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -83,10 +94,12 @@ class Weights:
     theme: float = 0.0
     fusion: str = "z"
     passages: float = 0.0
+    mechanism: float = 0.0
 
 
 # Chosen by the rule in benchmarks/tune_search.py (stated before scoring): the only candidate
-# that ranks a DFDS partner first for every recurring incident. See the module docstring.
+# that ranks a DFDS partner first for every recurring incident, with the mechanism signal in the
+# grid too (every candidate using it puts one DFDS partner second). See the module docstring.
 WEIGHTS = Weights(statements=0, document=0, fusion="norm", passages=1)
 BASELINES = {
     "bm25": Weights(0, 0, 0, 0, 1, 0, fusion="norm"),
@@ -95,7 +108,16 @@ BASELINES = {
     "statements": Weights(1, 0.5, 0.5, 0, 0, 0, fusion="norm"),
 }
 # Signals on the 0-100 score's scale (see _normalised, fusion "norm").
-SIGNALS = ("statements", "best_pair", "root_cause", "document", "bm25", "theme", "passages")
+SIGNALS = (
+    "statements",
+    "best_pair",
+    "root_cause",
+    "document",
+    "bm25",
+    "theme",
+    "passages",
+    "mechanism",
+)
 
 
 @dataclass(frozen=True)
@@ -128,6 +150,7 @@ class Signals:
     document: float
     bm25: float
     passages: float = 0.0
+    mechanism: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -174,6 +197,7 @@ class _Query:
     excluded: frozenset[str] = frozenset()
     passages: np.ndarray | None = None
     passage_texts: tuple[str, ...] = ()
+    mechanism: np.ndarray | None = None  # the draft's mechanism profile (search_mechanism)
 
 
 def document_text(coe: COE) -> str:
@@ -237,6 +261,9 @@ class PrecedentIndex:
         self.theme_labels = unpack(parts["theme_labels"])
         self.service_names = unpack(parts["service_names"])
         self.team_names = unpack(parts["team_names"])
+        self.mechanism_ids = unpack(parts["mech_ids"])
+        self.mechanism_names = unpack(parts["mech_names"])
+        self.taxonomy = str(parts["mech_taxonomy"]) or None
         self.services = sparse.csc_matrix(
             (
                 np.ones(len(parts["svc_indices"]), bool),
@@ -404,6 +431,7 @@ class PrecedentIndex:
             passages=passage_vectors,
             passage_texts=tuple(chunks),
         )
+        query.mechanism = self._draft_mechanism(statements, vectors, own)
         stored_themes = [int(self.parts["theme_of"][r]) for r in own]
         if any(t >= 0 for t in stored_themes):
             # A stored COE searched as a draft is in its own theme, not the nearest centroid's.
@@ -415,6 +443,33 @@ class PrecedentIndex:
             sims = query.vectors[roots or slice(None)] @ centroids.T
             query.theme = int(np.argmax(sims.max(axis=0)))
         return query
+
+    def _draft_mechanism(self, statements, vectors: np.ndarray, own: list[int]) -> np.ndarray:
+        """The draft's mechanism profile: a stored COE's own (it is that COE), else the soft
+        profile of its statements (:mod:`analytics.search_mechanism`)."""
+        stored = self.parts["mech_profile"]
+        if own:
+            return np.asarray(stored[own[0]])
+        if not self._mechanisms:
+            return np.zeros(stored.shape[1], np.float32)
+        texts = [s.text for s in statements]
+        return profile(self._mechanisms, texts, vectors, self.parts["mech_protos"])
+
+    @property
+    def _mechanisms(self) -> tuple:
+        """The specific mechanisms of the index's profiles, by id from the taxonomy file (their
+        cues are compiled patterns, which the saved arrays do not hold)."""
+        if not hasattr(self, "_mechanism_cache"):
+            try:
+                known = {m.id: m for m in load_taxonomy(self.taxonomy)}
+            except TaxonomyError:
+                known = {}
+            found = tuple(known.get(i) for i in self.mechanism_ids)
+            # A taxonomy edited since the build: stored profiles were read with other cues, so
+            # drafts are not profiled (the signal is then 0 for every COE).
+            same = all(found) and taxonomy_digest(found) == str(self.parts["mech_digest"])
+            self._mechanism_cache = found if same else ()
+        return self._mechanism_cache
 
     def _embed(self, texts: list[str], conn: sqlite3.Connection | None) -> np.ndarray:
         """Vectors of ``texts``, read from the store's cache when there (the model is then not
@@ -474,16 +529,18 @@ class PrecedentIndex:
             top = lexical.max() if len(lexical) else 0.0
         lexical = lexical / top if top > 0 else lexical
         passage = self._passage_signal(query)
+        mechanism = self._mechanism_signal(query)
         chosen, reference = None, None
         if n > self.candidates + len(self.sample):
             # Two stages on a large corpus: statement matching, the costly signal (a product
             # with every statement row), runs on the best candidates by the cheap signals as
             # the fusion weighs them (equally when it ignores both) plus a fixed random sample
             # of COEs that gives the scale of its standard scores.
-            cheap = (w.document, w.bm25, w.passages)
-            cheap = cheap if any(cheap) else (1.0, 1.0, 1.0)
+            cheap = (w.document, w.bm25, w.passages, w.mechanism)
+            cheap = cheap if any(cheap) else (1.0, 1.0, 1.0, 0.0)
             pre = sum(
-                c * _normalised(v, "z") for c, v in zip(cheap, (doc, lexical, passage), strict=True)
+                c * _normalised(v, "z")
+                for c, v in zip(cheap, (doc, lexical, passage, mechanism), strict=True)
             )
             if allowed is not None:
                 pre = np.where(allowed, pre, -np.inf)
@@ -500,6 +557,7 @@ class PrecedentIndex:
             (w.bm25, lexical, None),
             (w.theme, same, None),
             (w.passages, passage, None),
+            (w.mechanism, mechanism, None),
         ]
         fused = np.zeros(n, np.float32)
         for weight, values, ref in parts:
@@ -519,8 +577,21 @@ class PrecedentIndex:
             else:
                 full[name] = np.zeros(n, np.float32)
                 full[name][chosen] = values
-        signals = {**full, "document": doc, "bm25": lexical, "passages": passage}
+        signals = {
+            **full,
+            "document": doc,
+            "bm25": lexical,
+            "passages": passage,
+            "mechanism": mechanism,
+        }
         return fused, signals
+
+    def _mechanism_signal(self, query: _Query) -> np.ndarray:
+        """Per COE, the chance that it and the draft state the same failure mechanism: the dot
+        product of their mechanism profiles (:mod:`analytics.search_mechanism`)."""
+        if query.mechanism is None or not query.mechanism.any():
+            return np.zeros(len(self.ids), np.float32)
+        return self.parts["mech_profile"] @ query.mechanism
 
     def _passage_signal(self, query: _Query) -> np.ndarray:
         """Per COE, the mean over the draft's passages of the best cosine with one of the COE's
@@ -588,8 +659,17 @@ class PrecedentIndex:
             pairs=pairs,
             actions=coe.actions,
             terms=terms,
-            reasons=_reasons(theme, pairs, terms),
+            reasons=_reasons(theme, pairs, terms, self._shared_mechanism(i, query)),
         )
+
+    def _shared_mechanism(self, i: int, query: _Query) -> str | None:
+        """The mechanism's name when it is the draft's likeliest and the precedent states it
+        (its theme, or half its profile)."""
+        if query.mechanism is None or not query.mechanism.any():
+            return None
+        stored = np.asarray(self.parts["mech_profile"][i])
+        k = int(np.argmax(query.mechanism))
+        return self.mechanism_names[k] if stored[k] >= 0.5 else None
 
     def _passage_pair(self, i: int, query: _Query) -> tuple[MatchedPair, ...]:
         """The precedent's passage closest to one of the draft's (a document without why-steps
@@ -729,10 +809,15 @@ def _build_parts(conn, analysis: Analysis, coes: Sequence[COE], embedder) -> dic
     pattern = entity_pattern(names)
     searched = [s for s in analysis.statements if s.kind != ACTION and s.coe in position]
     searched.sort(key=lambda s: position[s.coe])  # stable: keeps each COE's statement order
+    taxonomy = analysis.settings.get("taxonomy")
+    try:
+        mechanisms = specific(load_taxonomy(taxonomy))
+    except TaxonomyError:  # the run's taxonomy file is gone: no mechanism signal
+        mechanisms = ()
     if getattr(embedder, "cache_key", None) is None:
-        # TF-IDF vectors depend on the texts fitted: refit on all of the run's statements, as
-        # the analysis did, so statement vectors here are the ones that were clustered.
-        everything = [s.masked for s in analysis.statements]
+        # TF-IDF vectors depend on the texts fitted: refit on all of the run's statements and
+        # the taxonomy's prototypes, as the analysis did, so vectors here are the ones it used.
+        everything = [s.masked for s in analysis.statements] + prototype_texts(mechanisms)
         embedder.fit(list(dict.fromkeys(everything)) or [""])
     vectors, _ = embed_texts(embedder, [s.masked for s in searched], conn)
     docs = [mask(document_text(c), pattern) or c.id for c in coes]
@@ -745,6 +830,21 @@ def _build_parts(conn, analysis: Analysis, coes: Sequence[COE], embedder) -> dic
     dim = doc_vectors.shape[1]
     if not searched:
         vectors = np.zeros((0, dim), np.float32)
+    passage_vectors = np.asarray(passage_vectors, np.float32).reshape(len(flat), dim)
+    passage_coe = np.repeat(np.arange(len(coes)), [len(cs) for cs in chunks]).astype(np.int32)
+    mech = _mechanism_parts(
+        conn,
+        embedder,
+        mechanisms,
+        analysis,
+        coes,
+        searched,
+        vectors,
+        flat,
+        passage_vectors,
+        passage_coe,
+    )
+    mech["mech_taxonomy"] = np.array(taxonomy or "")
     theme_ids = [t.id for t in analysis.themes]
     theme_pos = {t: i for i, t in enumerate(theme_ids)}
     by_id = {s.id: n for n, s in enumerate(searched)}
@@ -791,15 +891,62 @@ def _build_parts(conn, analysis: Analysis, coes: Sequence[COE], embedder) -> dic
             [theme_pos.get(analysis.coe_theme.get(c.id) or "", -1) for c in coes], np.int32
         ),
         "centroids": centroids,
-        "passage_coe": np.repeat(np.arange(len(coes)), [len(cs) for cs in chunks]).astype(np.int32),
+        "passage_coe": passage_coe,
         "passage_text": pack(flat),
-        "passage_vectors": np.ascontiguousarray(passage_vectors, np.float32).reshape(len(flat), -1),
+        "passage_vectors": np.ascontiguousarray(passage_vectors),
         "content_hash": pack([content_hash(c) for c in coes]),
         "single_sha": pack([c.source.sha256 if c.id in raws else "" for c in coes]),
+        **mech,
     }
     # BM25 reads the whole document, names masked (a draft's service is no evidence).
     parts.update(BM25().fit([mask(w, pattern) for w in wholes]).to_arrays(prefix="bm25_"))
     return parts
+
+
+def _mechanism_parts(
+    conn,
+    embedder,
+    mechanisms,
+    analysis,
+    coes,
+    searched,
+    vectors,
+    flat,
+    passage_vectors,
+    passage_coe,
+) -> dict[str, np.ndarray]:
+    """Each COE's mechanism profile (:mod:`analytics.search_mechanism`) from its statements (its
+    passages when it has none), and what a draft's profile needs: the prototypes."""
+    dim = passage_vectors.shape[1]
+    if mechanisms:
+        proto_vectors, _ = embed_texts(embedder, prototype_texts(mechanisms), conn)
+        protos = prototypes(mechanisms, np.asarray(proto_vectors, np.float32))
+    else:
+        protos = np.zeros((0, dim), np.float32)
+    groups: list[list[int]] = [[] for _ in coes]
+    position = {c.id: i for i, c in enumerate(coes)}
+    for row, s in enumerate(searched):
+        groups[position[s.coe]].append(row)
+    # Passage rows follow the statement rows; a COE without statements is read by its passages.
+    for row, c in enumerate(passage_coe, len(searched)):
+        if not groups[c] or groups[c][0] >= len(searched):
+            groups[c].append(row)
+    texts = [s.text for s in searched] + flat
+    rows = np.vstack([np.asarray(vectors, np.float32).reshape(-1, dim), passage_vectors])
+    return {
+        "mech_ids": pack([m.id for m in mechanisms]),
+        "mech_names": pack([m.name for m in mechanisms]),
+        "mech_digest": np.array(taxonomy_digest(mechanisms)),
+        "mech_protos": protos.astype(np.float32),
+        "mech_profile": profiles(
+            mechanisms,
+            groups,
+            texts,
+            rows,
+            protos,
+            [analysis.coe_theme.get(c.id) for c in coes],
+        ),
+    }
 
 
 def _single_raws(conn: sqlite3.Connection) -> dict[str, str]:
@@ -973,11 +1120,16 @@ def _clip(text: str, limit: int = 300) -> str:
 
 
 def _reasons(
-    theme: ThemeMatch | None, pairs: Sequence[MatchedPair], terms: Sequence[str]
+    theme: ThemeMatch | None,
+    pairs: Sequence[MatchedPair],
+    terms: Sequence[str],
+    mechanism: str | None = None,
 ) -> tuple[str, ...]:
     """Why a precedent matched, in a bar raiser's words."""
     out = []
-    if theme is not None and theme.shared:
+    if mechanism:
+        out.append(f"same failure mechanism as the draft most likely describes: {mechanism}")
+    if theme is not None and theme.shared and theme.label != mechanism:
         out.append(f"same theme as the draft: {theme.label}")
     for pair in pairs[:1]:
         what = {ROOT_CAUSE: "root cause", WHY: "why-step", PASSAGE: "passage"}

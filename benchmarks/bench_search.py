@@ -234,10 +234,10 @@ def synthesise_index(n: int, noise: float = 0.35):
     from scipy import sparse
 
     from analytics.packed_strings import pack, unpack
-    from analytics.search import PrecedentIndex
+    from analytics.search import CACHE_FORMAT, PrecedentIndex
 
     base, _, _ = labelled_index(0)
-    path = OUT / f"search-synth-{n}.npz"
+    path = OUT / f"search-synth-{n}-v{CACHE_FORMAT}.npz"
     if path.exists():  # delete it to synthesise again (after changing the index's arrays)
         return path, base.embedder, base.ids
     p, m = base.parts, len(base)
@@ -274,6 +274,14 @@ def synthesise_index(n: int, noise: float = 0.35):
         row_text=pack(unpack(p["row_text"]) * reps),
         doc_vectors=noisy(p["doc_vectors"]),
         theme_of=np.tile(p["theme_of"], reps),
+        passage_coe=np.concatenate([p["passage_coe"] + r * m for r in range(reps)]).astype(
+            np.int32
+        ),
+        passage_text=pack(unpack(p["passage_text"]) * reps),
+        passage_vectors=noisy(p["passage_vectors"]),
+        content_hash=pack([f"synth-{j}" for j in range(m * reps)]),
+        single_sha=pack([""] * (m * reps)),
+        mech_profile=np.tile(p["mech_profile"], (reps, 1)),
         bm25_data=weights.data,
         bm25_indices=weights.indices,
         bm25_indptr=weights.indptr,

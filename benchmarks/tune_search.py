@@ -10,10 +10,12 @@ The rule, written down before any candidate below was scored:
    and 1 at its best match, a weighted mean, shown as the 0-100 score). Not tuned: it is what
    gives the score a scale a reader can use. Reciprocal-rank fusion of the same signals at equal
    weights is printed beside the choice, for reference only.
-3. Candidates: the weights of four signals, each in {0, 0.5, 1}, not all 0: ``bm25`` (whole
+3. Candidates: the weights of five signals, each in {0, 0.5, 1}, not all 0: ``bm25`` (whole
    document), ``passages`` (whole document, embedded passage by passage), ``statements``
-   (why-steps and root causes matched one by one) and ``root_cause`` (best match with a root
-   cause). Only ratios matter; 80 candidates.
+   (why-steps and root causes matched one by one), ``root_cause`` (best match with a root
+   cause) and ``mechanism`` (shared failure mechanism, :mod:`analytics.search_mechanism`; added
+   to the grid once themes were mechanisms, the rule otherwise unchanged). Only ratios matter;
+   242 candidates.
 4. Per set, a candidate's margin is its recall@5 + MRR minus that of BM25 over whole documents
    measured in the same run (the baseline the issue is judged against). The chosen candidate
    has the largest smallest margin over the three sets (no set may be given up for another);
@@ -23,7 +25,12 @@ The rule, written down before any candidate below was scored:
 
 Prints the ten best candidates with each set's figures, the choice, and RRF for reference.
 
-    .venv/bin/python benchmarks/tune_search.py          # ~5 minutes once the stores exist
+Each query's signals are computed once and combined per candidate as the index's fusion does
+(the labelled stores are small enough for one-stage ranking, where the normalised signals do not
+depend on the weights); the chosen candidate is ranked again through the index, and the script
+stops if the two disagree.
+
+    .venv/bin/python benchmarks/tune_search.py          # ~1 minute once the stores exist
 """
 
 from __future__ import annotations
@@ -32,18 +39,21 @@ import itertools
 import sys
 from pathlib import Path
 
+import numpy as np
+
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.search_sets import (  # noqa: E402
     SETS,
+    TOP,
     baseline_rankings,
     coegraph_rankings,
     log,
     measure,
 )
 
-SIGNALS = ("bm25", "passages", "statements", "root_cause")
+SIGNALS = ("bm25", "passages", "statements", "root_cause", "mechanism")
 LEVELS = (0, 0.5, 1)
 
 
@@ -59,9 +69,56 @@ def _key(r: dict) -> float:
     return r["recall@5"] + r["mrr"]
 
 
+def _columns(labelled, index) -> list:
+    """Per query: (each signal normalised as the fusion does, the COEs it may return)."""
+    from analytics.search import SIGNALS as ORDER
+    from analytics.search import Weights, _normalised, draft_from_text
+
+    if len(index) > index.candidates + len(index.sample):
+        raise SystemExit("tune_search: a store this large ranks in two stages; use rank()")
+    out = []
+    for q in labelled.queries:
+        if q.draft is None:
+            out.append(None)
+            continue
+        draft, raw = (
+            (draft_from_text(q.draft), q.draft) if isinstance(q.draft, str) else (q.draft, q.text)
+        )
+        query = index._query(draft, raw)
+        allowed = index._allowed(None, None, None, None, query.excluded)
+        _, raw_signals = index._score(query, Weights(fusion="norm"), allowed)
+        cols = {k: _normalised(raw_signals[k], "norm", allowed) for k in ORDER if k in SIGNALS}
+        out.append(([(k, cols[k]) for k in ORDER if k in cols], allowed))
+    return out
+
+
+def _fast_rankings(labelled, ids, columns, w) -> list[list[str]]:
+    """The rankings :func:`coegraph_rankings` gives, from precomputed signals."""
+    rankings = []
+    for entry in columns:
+        if entry is None:
+            rankings.append([])
+            continue
+        cols, allowed = entry
+        fused = np.zeros(len(allowed), np.float32)
+        for name, values in cols:  # the index's order and float32 sums, for the same ties
+            if getattr(w, name):
+                fused += getattr(w, name) * values
+        scores = np.where(allowed, fused, -np.inf)
+        n = int(min(TOP, allowed.sum()))
+        top = np.argpartition(-scores, n - 1)[:n] if n else np.zeros(0, np.int64)
+        top = top[np.lexsort((top, -scores[top]))]
+        rankings.append([labelled.key_of.get(ids[i], ids[i]) for i in top])
+    return rankings
+
+
 def choose():
     sets = {name: make() for name, make in SETS.items()}
     indexes = {name: s.index() for name, s in sets.items()}
+    columns = {}
+    for name, s in sets.items():
+        columns[name] = _columns(s, indexes[name])
+        log(f"tune: {name} signals computed")
     base = {
         name: measure(baseline_rankings(s, bm25_only=True)["BM25 whole documents"], s.queries)
         for name, s in sets.items()
@@ -69,7 +126,7 @@ def choose():
     scored = []
     for i, w in enumerate(candidates()):
         runs = {
-            name: measure(coegraph_rankings(s, indexes[name], w), s.queries)
+            name: measure(_fast_rankings(s, indexes[name].ids, columns[name], w), s.queries)
             for name, s in sets.items()
         }
         margins = [_key(runs[n]) - _key(base[n]) for n in sets]
@@ -86,9 +143,14 @@ def choose():
                 runs,
             )
         )
-        if i % 10 == 0:
+        if i % 50 == 0:
             log(f"tune: {i} candidates scored")
     scored.sort(key=lambda row: row[:6])
+    chosen, runs = scored[0][6], scored[0][7]
+    for name, s in sets.items():  # the shortcut must rank as the index does
+        again = measure(coegraph_rankings(s, indexes[name], chosen), s.queries)
+        if again != runs[name]:
+            raise SystemExit(f"tune_search: {name} ranks differently through the index: {again}")
     return scored, base, sets, indexes
 
 
