@@ -338,7 +338,7 @@ def update_precedents(coe_id: str | None):
                     html.Div(
                         [
                             dcc.Link(p.coe_id, href=coe_href(p.coe_id), className="coe-link"),
-                            html.Span(f"{p.score:.2f}", className="score-chip"),
+                            html.Span(f"{p.score:.0f}/100", className="score-chip"),
                         ]
                     ),
                     html.Div(p.title, className="precedent-title"),
