@@ -94,11 +94,11 @@ class SentenceTransformerEmbedder:
         return vectors.astype(np.float32, copy=False)
 
 
-# Texts per forward pass on a CPU. Measured on two cores (2,000 masked statements of the distinct
-# generated corpus, length-sorted batches, benchmarks/gpu.py --device cpu): 32, 64 and 128 ran
-# within 3% of each other, and the rule is the smallest batch within 5% of the fastest (less
-# memory, and a query's few texts make one batch anyway).
-CPU_BATCH_SIZE = 64
+# Texts per forward pass on a CPU. Measured (1,897 masked statements of distinct_corpus(200), the
+# length-sorted path, one torch thread, texts per CPU second, best of two): 32: 161, 64: 154,
+# 128: 145. The rule: the smallest batch within 5% of the fastest (less memory; sorted batches
+# pad little, so a small one wastes nothing), here also the fastest.
+CPU_BATCH_SIZE = 32
 # On a GPU a batch is as large as a quarter of the free memory allows for texts of the model's
 # longest length (the first batch holds the longest texts), between these bounds. Past a few
 # thousand short texts the chip is already full; the bare encode peaked at 4,096 on an H200.
