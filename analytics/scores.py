@@ -2,8 +2,11 @@
 
 **Systemic** is a rule that discriminates. A theme is systemic when the *same mechanism* recurs:
 
-1. **Recurrent COEs.** A COE of the theme is recurrent when its root cause, as clustered into
-   the theme, matches another COE's root cause of the same theme: the cosine of their masked
+1. **Recurrent COEs.** In a theme of a known failure mechanism (:mod:`analytics.mechanisms`),
+   every COE whose causes matched the mechanism on their own evidence (its cues and the
+   embedding) recurs with the others. In a discovered theme, a COE is recurrent when its root
+   cause, as clustered into the theme, matches another COE's root cause of the same theme: the
+   cosine of their masked
    text (service names, hosts, numbers removed; :mod:`analytics.masking`) as TF-IDF vectors of
    character 3- to 5-grams is at least :attr:`SystemicThresholds.min_similarity`. The weights
    are learnt from every root cause of the run, so what all causes share counts little; character
@@ -107,9 +110,13 @@ def _recurrence_links(analysis: Analysis, min_similarity: float) -> dict[str, di
     except ValueError:  # no text long enough for a 3-gram
         return {}
     out: dict[str, dict[str, list[str]]] = {}
+    known = {t.id for t in analysis.themes if t.mechanism}
     for theme, members in texts.items():
         ids = sorted(members)
         if len(ids) < 2:
+            continue
+        if theme in known:  # each COE was matched to the mechanism on its own evidence
+            out[theme] = {i: [j for j in ids if j != i][:_NEIGHBOURS] for i in ids}
             continue
         X = vec.transform([" ".join(members[i]) for i in ids])
         found: dict[str, list[str]] = {}

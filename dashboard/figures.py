@@ -61,7 +61,17 @@ def short(text: str, limit: int = 42) -> str:
 
 
 def theme_name(row: dict) -> str:
-    """``"T04 · demand / fleet size"``: the id keeps two themes with similar labels apart."""
+    """A theme as a reader names it: a known mechanism by its name (unique in the taxonomy),
+    an emerging theme as ``"T04 · Load tests are not part of…"`` (the id keeps two themes with
+    similar sentences apart).
+
+    >>> theme_name({"id": "T-cert-expiry", "label": "Certificate expired"})
+    'Certificate expired'
+    >>> theme_name({"id": "T04", "label": "demand / fleet size"})
+    'T04 · demand / fleet size'
+    """
+    if row["id"].startswith("T-"):
+        return row["label"]
     return f"{row['id']} · {row['label']}"
 
 
