@@ -617,51 +617,70 @@ def similar(store_path, file, text, coe_id, k, service, team, since, until, fmt)
     """Precedent COEs for a draft, best first, with why they match.
 
     Score 0-100: the weighted mean of the search signals, each 0 for the store's median COE
-    and 100 for its best match to this draft.
+    and 100 for its best match to this draft. A running worker of the store (`coe analyze
+    --keep-warm`) answers with its model and index in memory.
     """
-    from analytics.parsers import ParseError
-    from analytics.search import similar as find
+    query = {
+        "file": str(file.resolve()) if file else None,
+        "text": text,
+        "coe_id": coe_id,
+        "k": k,
+        "service": service,
+        "team": team,
+        "since": since,
+        "until": until,
+    }
+    found = _similar_in_worker(store_path, query)
+    if found is None:
+        from analytics.parsers import ParseError
+        from analytics.search import similar as find
 
-    conn = _open(store_path)
-    try:
-        found = find(
-            conn,
-            file=file,
-            text=text,
-            coe_id=coe_id,
-            k=k,
-            service=service,
-            team=team,
-            since=since,
-            until=until,
-            analysis=_analysis(conn),
-        )
-    except (ValueError, ParseError) as exc:
-        raise click.ClickException(str(exc)) from exc
+        conn = _open(store_path)
+        try:
+            found = [p.to_dict() for p in find(conn, **query, analysis=_analysis(conn))]
+        except (ValueError, ParseError) as exc:
+            raise click.ClickException(str(exc)) from exc
     if fmt == "json":
-        click.echo(render([p.to_dict() for p in found], "json"))
+        click.echo(render(found, "json"))
         return
     for rank, p in enumerate(found, 1):
+        t = p["theme"]
         theme = (
-            f"  theme {p.theme.id} {p.theme.label}" + (" (shared)" if p.theme.shared else "")
-            if p.theme
-            else ""
+            f"  theme {t['id']} {t['label']}" + (" (shared)" if t["shared"] else "") if t else ""
         )
         click.echo(
-            f"{rank}. {p.coe_id}  {p.date or ''}  score {p.score:.0f}/100  "
-            f"{', '.join(p.services)}{theme}"
+            f"{rank}. {p['coe_id']}  {p['date'] or ''}  score {p['score']:.0f}/100  "
+            f"{', '.join(p['services'])}{theme}"
         )
-        click.echo(f"   {p.title}")
-        if p.terms:
-            click.echo(f"   distinctive terms in both: {', '.join(p.terms)}")
-        for pair in p.pairs[:3]:
-            click.echo(f"   draft {pair.draft_kind}: {pair.draft}")
-            click.echo(f"     ~ {pair.precedent_kind} ({pair.similarity:.2f}): {pair.precedent}")
-        for action in p.actions[:4]:
-            click.echo(f"   action [{action.status or 'no status'}] {action.title}")
+        click.echo(f"   {p['title']}")
+        if p["terms"]:
+            click.echo(f"   distinctive terms in both: {', '.join(p['terms'])}")
+        for pair in p["pairs"][:3]:
+            click.echo(f"   draft {pair['draft_kind']}: {pair['draft']}")
+            click.echo(
+                f"     ~ {pair['precedent_kind']} ({pair['similarity']:.2f}): {pair['precedent']}"
+            )
+        for action in p["actions"][:4]:
+            click.echo(f"   action [{action['status'] or 'no status'}] {action['title']}")
         click.echo("")
     if not found:
         click.echo("no precedents found", err=True)
+
+
+def _similar_in_worker(store_path, query: dict) -> list[dict] | None:
+    """The precedents a running worker of the store found (None when none answered); a worker
+    with nothing to search (no analysis, unreadable draft) says so as the command would."""
+    from analytics import worker as warm
+
+    path = Path(store_path or default_store_path())
+    if not path.exists():
+        return None  # the command's own checks say what is wrong with the store
+    answer = warm.similar(path, query)
+    if answer is None:
+        return None
+    if "error" in answer:
+        raise click.ClickException(str(answer["error"]))
+    return answer.get("precedents")
 
 
 @main.command()

@@ -1038,8 +1038,12 @@ def similar(
     until: str | None = None,
     analysis: Analysis | None = None,
     embedder=None,
+    index: PrecedentIndex | None = None,
 ) -> list[Precedent]:
     """Precedents of a draft given as exactly one of a file, text, or a stored COE's id.
+
+    ``index``: the store's index, already built (a warm worker keeps it); else it is loaded
+    from beside the store, or built, for ``analysis`` (default: the latest run).
 
     Raises
     ------
@@ -1051,9 +1055,10 @@ def similar(
         raise ValueError("give exactly one of file, text, coe_id")
     from analytics.analysis import load_analysis
 
-    analysis = analysis or load_analysis(conn)
-    if analysis is None:
-        raise ValueError("the store has no analysis yet: run `coe analyze` first")
+    if index is None:
+        analysis = analysis or load_analysis(conn)
+        if analysis is None:
+            raise ValueError("the store has no analysis yet: run `coe analyze` first")
     raw = None
     if coe_id is not None:
         draft = load_coe(conn, coe_id)
@@ -1068,7 +1073,8 @@ def similar(
             raw = Path(file).read_text(encoding="utf-8", errors="replace")
     else:
         draft, raw = draft_from_text(text or ""), text or ""
-    index = build_index(conn, analysis, embedder, cache=index_cache_path(conn))
+    if index is None:
+        index = build_index(conn, analysis, embedder, cache=index_cache_path(conn))
     return index.search(
         draft, k, service=service, team=team, since=since, until=until, exclude_id=coe_id, raw=raw
     )

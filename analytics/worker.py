@@ -8,6 +8,11 @@ those COEs cost. The worker serves one run at a time over a Unix socket, streams
 and progress bars back to the command, and exits after ``IDLE_SECONDS`` without a request.
 ``coe analyze`` uses a running worker even without the flag; ``coe worker --stop`` stops it.
 
+The same worker answers ``coe similar`` (:func:`similar`): it keeps the precedent index of the
+store's latest run, with the model loaded, and builds it again right after each run it makes,
+so a search costs a query, not a model load and an index load. ``coe similar`` never starts a
+worker; without one it searches in its own process.
+
 The command sends settings it has resolved itself (model, device), so the worker's own
 environment never decides them. A worker started by another version of this code (another
 source stamp or Python) steps aside when asked to run, and the command starts a current one.
@@ -99,6 +104,33 @@ def run(store: Path, settings: dict, *, progress: bool, start: bool) -> int | No
     return None
 
 
+def similar(store: Path, query: dict) -> dict | None:
+    """Precedent search in ``store``'s running worker: ``{"precedents": [...]}`` (each
+    :meth:`analytics.search.Precedent.to_dict`) or ``{"error": message}``.
+
+    ``query`` holds the keyword arguments of :func:`analytics.search.similar` (a file by its
+    absolute path). ``None`` when no worker answered: none runs, it is another version's (it
+    then leaves), or it went away; the caller searches itself.
+    """
+    path = address(store) if available() else None
+    sock = _connect(path) if path is not None else None
+    if sock is None:
+        return None
+    request = {"kind": "similar", "query": query, "stamp": code_stamp()}
+    try:
+        with sock:
+            sock.sendall(json.dumps(request).encode() + b"\n")
+            with sock.makefile("rb") as reader:
+                answer = reader.read()
+    except OSError:
+        return None
+    try:
+        found = json.loads(answer)
+    except ValueError:
+        return None  # END + STALE, or nothing: not answered
+    return found if isinstance(found, dict) else None
+
+
 def stop(store: Path) -> bool:
     """Stop ``store``'s worker, even in the middle of a run; whether one was running."""
     path = address(store) if available() else None
@@ -134,7 +166,7 @@ def serve(store: Path, idle_seconds: float = IDLE_SECONDS) -> None:
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         # Every entry of the memo is checked against the store before use (see Memo), so a
         # store replaced at the same path needs no reset.
-        stamp, memo = code_stamp(), Memo()
+        stamp, memo, indexes = code_stamp(), Memo(), {}
         try:
             while True:
                 try:
@@ -149,7 +181,14 @@ def serve(store: Path, idle_seconds: float = IDLE_SECONDS) -> None:
                     if request.get("stamp") != stamp:
                         client.sendall(END + STALE)
                         return
+                    if request.get("kind") == "similar":
+                        _serve_similar(client, store, request["query"], memo, indexes)
+                        continue
                     _serve_one(client, store, request, memo)
+                # The client has its exit code: the new run's precedent index is built now,
+                # so that the next `coe similar` finds it ready (and saved beside the store).
+                with contextlib.suppress(Exception):
+                    _precedent_index(store, memo, indexes)
                 # What the memo holds lives on: keep the collector from walking it every run.
                 gc.collect()
                 gc.freeze()
@@ -186,6 +225,58 @@ def _serve_one(client: socket.socket, store: Path, request: dict, memo) -> None:
         pass  # the command went away (Ctrl-C): nothing to report to
 
 
+def _serve_similar(client: socket.socket, store: Path, query: dict, memo, indexes: dict) -> None:
+    from analytics.parsers import ParseError
+    from analytics.search import similar
+    from analytics.store import open_store
+
+    try:
+        index = _precedent_index(store, memo, indexes)
+        conn = open_store(store)
+        try:
+            found = similar(conn, index=index, **query)
+        finally:
+            conn.close()
+        answer = {"precedents": [p.to_dict() for p in found]}
+    except (ValueError, ParseError, OSError) as exc:
+        answer = {"error": str(exc)}
+    except Exception as exc:  # the worker outlives a failed search, and says why it failed
+        traceback.print_exc()
+        answer = {"error": f"the worker failed to search: {exc!r}"}
+    with contextlib.suppress(OSError):  # the command went away (Ctrl-C)
+        client.sendall(json.dumps(answer).encode())
+
+
+def _precedent_index(store: Path, memo, indexes: dict):
+    """The precedent index of ``store``'s latest run, built once per run and kept."""
+    from analytics.analysis import load_analysis
+    from analytics.embed import make_embedder
+    from analytics.search import build_index, index_cache_path
+    from analytics.store import open_store
+
+    conn = open_store(store)
+    try:
+        # A run and its creation time name it: a store replaced at the same path has others.
+        key = conn.execute(
+            "SELECT run, created_at FROM analyses ORDER BY run DESC LIMIT 1"
+        ).fetchone()
+        if key is None:
+            raise ValueError("the store has no analysis yet: run `coe analyze` first")
+        if key not in indexes:
+            analysis = load_analysis(conn, key[0])
+            s = analysis.settings
+            kind = (s.get("embedder", "sentence-transformers"), s.get("model"), s.get("device"))
+            embedder = make_embedder(kind[0], model=kind[1], device=kind[2])
+            if getattr(embedder, "cache_key", None):  # the model analyze runs keep loaded
+                embedder = memo.embedders.setdefault(kind, embedder)
+            index = build_index(conn, analysis, embedder, cache=index_cache_path(conn))
+            indexes.clear()  # one run's index at a time: an older one is never searched again
+            indexes[key] = index
+        return indexes[key]
+    finally:
+        conn.close()
+
+
 def _read_request(client: socket.socket) -> dict | None:
     with client.makefile("rb") as reader:
         line = reader.readline()
@@ -193,7 +284,11 @@ def _read_request(client: socket.socket) -> dict | None:
         request = json.loads(line)
     except ValueError:
         return None
-    return request if isinstance(request, dict) and "settings" in request else None
+    if not isinstance(request, dict):
+        return None
+    if request.get("kind") == "similar":
+        return request if isinstance(request.get("query"), dict) else None
+    return request if "settings" in request else None
 
 
 def _lock(path: Path, wait: float = 2.0):

@@ -171,3 +171,45 @@ def test_keep_warm_serves_runs_from_one_worker_until_stopped(tmp_path, runtime_d
     assert alone.returncode == 0 and "warm worker" not in alone.stderr
     assert "run 5:" in alone.stderr
     assert not list(Path(runtime_dir).glob("*/*.sock"))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not worker.available(), reason="needs Unix sockets")
+def test_the_warm_worker_answers_coe_similar_as_the_command_would(tmp_path, runtime_dir):
+    import json
+
+    root = tmp_path / "c"
+    generate_corpus(40, 3, root)
+    store = tmp_path / "s.db"
+    conn = open_store(store)
+    ingest(conn, [root / "corpus"], progress=False)
+    some_id = load_coes(conn)[0].id
+    conn.close()
+    env = {**os.environ, "XDG_RUNTIME_DIR": runtime_dir}
+
+    def run(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "analytics.cli", *args, "--store", str(store)],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+
+    query = ["similar", "--coe", some_id, "--format", "json"]
+    try:
+        assert run("analyze", "--embedder", "tfidf", "--keep-warm").returncode == 0
+        direct = worker.similar(store, {"coe_id": some_id, "k": 5})
+        assert direct is not None and len(direct["precedents"]) == 5  # the worker answered
+        assert some_id not in {p["coe_id"] for p in direct["precedents"]}
+        missing = worker.similar(store, {"coe_id": "NO-SUCH-COE", "k": 5})
+        assert "NO-SUCH-COE" in missing["error"]
+        warm = run(*query)
+        assert warm.returncode == 0, warm.stderr
+        unknown = run("similar", "--coe", "NO-SUCH-COE")
+        assert unknown.returncode == 1 and "NO-SUCH-COE" in unknown.stderr
+    finally:
+        assert run("worker", "--stop").returncode == 0
+    assert worker.similar(store, {"coe_id": some_id, "k": 5}) is None  # none runs now
+    alone = run(*query)
+    assert alone.returncode == 0, alone.stderr
+    assert json.loads(warm.stdout) == json.loads(alone.stdout) == direct["precedents"]
