@@ -37,6 +37,7 @@ import argparse
 import re
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -90,9 +91,11 @@ def score(truth: Sequence[str], predicted: Sequence[str | None], seconds: float)
     from analytics.evaluate import cluster_scores
 
     found = {p for p in predicted if p is not None}
+    sizes = Counter(p for p in predicted if p is not None)
     return {
         **cluster_scores(list(truth), list(predicted)),
         "clusters": len(found),
+        "largest_share": round(max(sizes.values(), default=0) / max(len(predicted), 1), 3),
         "unclustered": sum(p is None for p in predicted),
         "seconds": round(seconds, 2),
     }
@@ -387,7 +390,7 @@ def table(results: Sequence[dict]) -> str:
                     continue
                 if "error" in r:
                     rows.append(
-                        [res["corpus"], level, block["true_k"], method, "error", "", "", ""]
+                        [res["corpus"], level, block["true_k"], method, "error", "", "", "", ""]
                     )
                     continue
                 rows.append(
@@ -397,12 +400,13 @@ def table(results: Sequence[dict]) -> str:
                         block["true_k"],
                         method,
                         r["clusters"],
+                        r["largest_share"],
                         r["ari"],
                         r["nmi"],
                         r["purity"],
                     ]
                 )
-    headers = ["corpus", "level", "true k", "method", "clusters", "ARI", "NMI", "purity"]
+    headers = ["corpus", "level", "true k", "method", "clusters", "largest", "ARI", "NMI", "purity"]
     return common.markdown_table(headers, rows)
 
 
