@@ -94,11 +94,13 @@ class SentenceTransformerEmbedder:
         return vectors.astype(np.float32, copy=False)
 
 
-# Texts per forward pass on a CPU. Measured (1,897 masked statements of distinct_corpus(200), the
-# length-sorted path, one torch thread, texts per CPU second, best of two): 32: 161, 64: 154,
-# 128: 145. The rule: the smallest batch within 5% of the fastest (less memory; sorted batches
-# pad little, so a small one wastes nothing), here also the fastest.
-CPU_BATCH_SIZE = 32
+# Texts per forward pass on a CPU, measured on two shared cores with the length-sorted path. At
+# torch's default two threads (the 1,349 texts of benchmarks.embed_and_cluster --part embed, three
+# alternated runs, CPU seconds): batch 32: 20.9/28.8/27.9, 64: 12.3/21.1/20.0 (bare encode at 64:
+# 15.5/23.0/22.2); every batch is a few thread synchronisations, and on busy cores each waits for
+# the slower thread. With one thread 32, 64 and 128 ran within 10% (161/154/145 texts per CPU
+# second). The rule: the fastest at the default thread count.
+CPU_BATCH_SIZE = 64
 # On a GPU a batch is as large as a quarter of the free memory allows for texts of the model's
 # longest length (the first batch holds the longest texts), between these bounds. Past a few
 # thousand short texts the chip is already full; the bare encode peaked at 4,096 on an H200.
