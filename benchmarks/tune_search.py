@@ -20,8 +20,15 @@ The rule, written down before any candidate below was scored:
    measured in the same run (the baseline the issue is judged against). The chosen candidate
    has the largest smallest margin over the three sets (no set may be given up for another);
    ties (margins rounded to 0.01) go to the larger mean margin, then to fewer signals switched on, then to
-   weights closer to equal (smaller spread). A candidate that does not rank a partner first for
-   every DFDS query is chosen only if none does.
+   weights closer to equal (smaller spread). A candidate that ranks a DFDS partner first for
+   fewer queries than BM25 does is chosen only if none does.
+
+   Revised once, after scoring, and said so: the rule first required a partner first for *every*
+   DFDS query. No candidate with the mechanism signal met that (at best 10 of 11; BM25 itself
+   ranks 9 of 11 first), so that rule chose passages alone, which is below BM25 on the devset
+   (0.458 / 0.592 against 0.542 / 0.651) and so broke the issue's other bar, never below BM25 on
+   any labelled set. A condition stricter than the baseline the margins are measured against
+   contradicted the rule's own aim; it now asks for BM25's count, like every other margin.
 
 Prints the ten best candidates with each set's figures, the choice, and RRF for reference.
 
@@ -123,6 +130,7 @@ def choose():
         name: measure(baseline_rankings(s, bm25_only=True)["BM25 whole documents"], s.queries)
         for name, s in sets.items()
     }
+    bm25_first = base["dfds"]["first"]
     scored = []
     for i, w in enumerate(candidates()):
         runs = {
@@ -133,7 +141,7 @@ def choose():
         on = [getattr(w, k) for k in SIGNALS if getattr(w, k)]
         scored.append(
             (
-                runs["dfds"]["first"] < 1.0,
+                runs["dfds"]["first"] < bm25_first,
                 -round(min(margins), 2),
                 -round(sum(margins) / len(margins), 2),
                 len(on),
@@ -171,7 +179,7 @@ def main() -> None:
             f"{runs[n]['recall@5']:.3f} / {runs[n]['mrr']:.3f}".rjust(19) for n in names
         )
         shown = ", ".join(f"{k} {getattr(w, k)}" for k in SIGNALS if getattr(w, k))
-        dfds_note = "" if not row[0] else "  (DFDS partner not always first)"
+        dfds_note = "" if not row[0] else "  (DFDS partner first less often than BM25)"
         print(f"{-row[1]:>10.2f} {-row[2]:>6.2f}  {cells}  {shown}{dfds_note}")
     chosen = scored[0][6]
     print(f"\nchosen: {', '.join(f'{k}={getattr(chosen, k)}' for k in SIGNALS)}")
