@@ -55,15 +55,50 @@ def main() -> None:
     """coegraph: root-cause graph analytics over COE documents."""
 
 
+mapping_option = click.option(
+    "--mapping",
+    "mapping_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="YAML of record_field: source key (dotted paths allowed) for JSON/YAML/CSV exports "
+    "whose field names coegraph does not know.",
+)
+
+
+def _load_mapping(mapping_path: Path | None) -> dict[str, str] | None:
+    from analytics.parsers import ParseError
+    from analytics.parsers.mapping import load_mapping
+
+    if mapping_path is None:
+        return None
+    try:
+        return load_mapping(mapping_path)
+    except ParseError as exc:
+        raise click.ClickException(f"--mapping: {exc}") from exc
+
+
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="json")
-def parse(file: Path, fmt: str) -> None:
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="List which source fields or sections went to which record field, and which were "
+    "ignored, instead of the record.",
+)
+@mapping_option
+def parse(file: Path, fmt: str, explain: bool, mapping_path: Path | None) -> None:
     """Parse one document into its COE record(s); no store involved."""
     from analytics.parsers import ParseError, parse_path
+    from analytics.parsers.explain import explain_path
 
+    mapping = _load_mapping(mapping_path)
     try:
-        coes = parse_path(file)
+        if explain:
+            _, rows = explain_path(file, mapping)
+            click.echo(render(rows, fmt, ["record", "line", "source", "to"]))
+            return
+        coes = parse_path(file, mapping)
     except ParseError as exc:
         raise click.ClickException(str(exc)) from exc
     records = [c.to_dict() for c in coes]
@@ -98,12 +133,14 @@ def parse(file: Path, fmt: str) -> None:
     is_flag=True,
     help="List every document's warnings and every skipped file (else their counts).",
 )
+@mapping_option
 def ingest(
     paths: tuple[Path, ...],
     store_path: Path | None,
     fmt: str,
     progress: bool | None,
     verbose: bool,
+    mapping_path: Path | None,
 ) -> None:
     """Parse files and folders into the store; exit 1 if any file failed.
 
@@ -112,9 +149,10 @@ def ingest(
     """
     from analytics.ingest import ingest as run_ingest
 
+    mapping = _load_mapping(mapping_path)
     conn = _open(store_path)
     skipped: list = []
-    results = run_ingest(conn, paths, progress=progress, skipped=skipped)
+    results = run_ingest(conn, paths, progress=progress, skipped=skipped, mapping=mapping)
     rows = [r.to_dict() for r in results]
     if fmt == "json":
         click.echo(render(rows + [r.to_dict() for r in skipped], "json"))

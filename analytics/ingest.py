@@ -188,6 +188,7 @@ def ingest(
     *,
     progress: bool | None = None,
     skipped: list[FileResult] | None = None,
+    mapping: dict[str, str] | None = None,
 ) -> list[FileResult]:
     """Parse and store every document under ``paths``; return one result per file.
 
@@ -202,6 +203,10 @@ def ingest(
     skipped : list, optional
         Receives a ``skipped`` result, with its reason, for each file or folder the walk of a
         folder left out on purpose (:func:`scan`).
+    mapping : dict, optional
+        A user's mapping file (:func:`analytics.parsers.mapping.load_mapping`) for JSON, YAML
+        and CSV exports with unknown field names. Files already stored are read again with
+        it (their bytes are unchanged, but their records may not be).
 
     Returns
     -------
@@ -220,13 +225,17 @@ def ingest(
         files = found.files
         bar = tqdm(files, desc="ingest", unit="file", disable=_quiet(progress, len(files)))
         for path in bar:
-            result = _ingest_one(conn, path, known, owners)
+            result = _ingest_one(conn, path, known, owners, mapping)
             results.append(result)
     return results
 
 
 def _ingest_one(
-    conn: sqlite3.Connection, path: Path, known: dict[str, str], owners: dict[str, str]
+    conn: sqlite3.Connection,
+    path: Path,
+    known: dict[str, str],
+    owners: dict[str, str],
+    mapping: dict[str, str] | None = None,
 ) -> FileResult:
     key = display_path(path)
     notes = []
@@ -237,10 +246,10 @@ def _ingest_one(
     except ParseError as exc:
         return FileResult(key, "failed", reason=exc.reason, line=exc.line)
     digest = hashlib.sha256(raw).hexdigest()
-    if known.get(key) == digest:
+    if known.get(key) == digest and not mapping:
         return FileResult(key, "unchanged")
     try:
-        coes = parse_bytes(raw, key, sha256=digest)
+        coes = parse_bytes(raw, key, sha256=digest, mapping=mapping)
     except ParseError as exc:
         return FileResult(key, "failed", reason=exc.reason, line=exc.line)
     except RecursionError:

@@ -137,7 +137,12 @@ def _decode(raw: bytes, path: str) -> str:
 
 
 def parse_bytes(
-    raw: bytes, path: str = "<bytes>", fmt: str | None = None, sha256: str | None = None
+    raw: bytes,
+    path: str = "<bytes>",
+    fmt: str | None = None,
+    sha256: str | None = None,
+    mapping: dict[str, str] | None = None,
+    explain: list[dict] | None = None,
 ) -> list[COE]:
     """Parse a document's raw bytes (checked for size, NUL bytes and UTF-8 first).
 
@@ -152,16 +157,26 @@ def parse_bytes(
     sha256 : str, optional
         The hex SHA-256 of ``raw`` when the caller has already computed it (ingest does, to
         skip unchanged files), so that it is not hashed twice.
+    mapping : dict, optional
+        A user's ``{"source.key": record field}`` for JSON, YAML, JSONL and CSV exports whose
+        field names coegraph does not know (:func:`analytics.parsers.mapping.load_mapping`).
+    explain : list, optional
+        Receives, for those exports, one ``{"record", "source", "to"}`` row per source key:
+        the record field it went to, or why it was ignored.
     """
     if fmt == "docx" or (fmt is None and _is_docx(raw, path)):
         if len(raw) > MAX_BYTES:
             raise ParseError(path, None, f"file is larger than {MAX_BYTES // (1024 * 1024)} MB")
         return parse_docx(raw, path, sha256 or hashlib.sha256(raw).hexdigest())
     text = _decode(raw, path)
-    return _dispatch(text, path, fmt, sha256 or hashlib.sha256(raw).hexdigest())
+    return _dispatch(
+        text, path, fmt, sha256 or hashlib.sha256(raw).hexdigest(), mapping=mapping, explain=explain
+    )
 
 
-def parse_path(path: str | Path) -> list[COE]:
+def parse_path(
+    path: str | Path, mapping: dict[str, str] | None = None, explain: list[dict] | None = None
+) -> list[COE]:
     """Parse one file into its COE record(s).
 
     Parameters
@@ -169,6 +184,8 @@ def parse_path(path: str | Path) -> list[COE]:
     path : str or Path
         A ``.md``, ``.txt``, ``.json``, ``.yaml``/``.yml``, ``.jsonl`` or ``.csv`` file (other
         names are sniffed from the content).
+    mapping, explain
+        As for :func:`parse_bytes`.
 
     Returns
     -------
@@ -181,7 +198,9 @@ def parse_path(path: str | Path) -> list[COE]:
         When the file is empty, binary, not UTF-8, larger than 20 MB, malformed, or holds no
         recognisable COE content.
     """
-    return parse_bytes(read_document(path, MAX_BYTES), display_path(path))
+    return parse_bytes(
+        read_document(path, MAX_BYTES), display_path(path), mapping=mapping, explain=explain
+    )
 
 
 def parse_text(text: str, path: str = "<text>", fmt: str | None = None) -> list[COE]:
@@ -214,16 +233,18 @@ def parse_text(text: str, path: str = "<text>", fmt: str | None = None) -> list[
     return with_repair_warning(coes, repaired)
 
 
-def _dispatch(text: str, path: str, fmt: str | None, sha256: str) -> list[COE]:
+def _dispatch(text: str, path: str, fmt: str | None, sha256: str, **options) -> list[COE]:
+    """``options``: ``mapping`` and ``explain`` for the structured formats (parse_bytes)."""
+    options = {k: v for k, v in options.items() if v is not None}
     fmt = fmt or sniff_format(text, path)
     if fmt in ("markdown", "text"):
         return [parse_markup(text, path, fmt, sha256)]
     if fmt == "json":
-        return parse_json(text, path, sha256)
+        return parse_json(text, path, sha256, **options)
     if fmt == "yaml":
-        return parse_yaml(text, path, sha256)
+        return parse_yaml(text, path, sha256, **options)
     if fmt == "jsonl":
-        return parse_jsonl(text, path, sha256)
+        return parse_jsonl(text, path, sha256, **options)
     if fmt == "html":
         return parse_html(text, path, sha256)
     if fmt == "docx":
@@ -232,6 +253,10 @@ def _dispatch(text: str, path: str, fmt: str | None, sha256: str) -> list[COE]:
         )
     if fmt == "csv":
         return parse_csv(
-            text, path, sha256, delimiter="\t" if path.lower().endswith(".tsv") else None
+            text,
+            path,
+            sha256,
+            delimiter="\t" if path.lower().endswith(".tsv") else None,
+            **options,
         )
     raise ParseError(path, None, f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")

@@ -5,7 +5,8 @@ A tool's JSON or YAML nests what a COE holds (``retrospective.fields.root_cause`
 the record is built, :func:`normalise_export` flattens such a mapping into the flat form
 :func:`analytics.parsers.structured.coe_from_mapping` reads:
 
-1. a field the user maps (a mapping file: ``{"fields": {"path.or.key": "field"}}``) wins;
+1. a field the user maps (a mapping file, :func:`load_mapping`: ``record_field: source.key``)
+   wins;
 2. then the alias table shared with every parser (``FIELDS``);
 3. then rules on the words of the key ("...root cause...", "...why...", "...follow up...");
 4. a mapping under a key that is none of these is searched the same way, one level at a time,
@@ -18,9 +19,12 @@ is reported with where it went, for ``coe parse --explain``.
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from typing import Any
 
+from analytics.parsers.errors import ParseError
 from analytics.parsers.metadata import norm_key
 
 # fields whose value is one scalar
@@ -176,6 +180,69 @@ _NUMBERED_WHY = re.compile(r"^\s*why\s*[-_#]?\s*\d{1,2}\s*$", re.I)
 _ID_LIKE = re.compile(r"^[A-Z][A-Z0-9]{1,9}(?:-[A-Z0-9]+)*-?\d{2,}$")
 
 
+def load_mapping(path: str | os.PathLike) -> dict[str, str]:
+    """A user's mapping file as ``{source key: record field}``, for :func:`normalise_export`.
+
+    The file is YAML (or JSON) of ``record_field: source key``, a source key being a key of
+    the export or a dotted path into it (``retrospective.fields.cause_text``), or a list of
+    them; ``ignore: [key, ...]`` silences the "not recognised" warnings of keys left out on
+    purpose::
+
+        title: headline
+        root_causes: retrospective.fields.cause_text
+        actions: [follow_ups, problem_tasks]
+        ignore: internal_notes
+
+    Raises
+    ------
+    ParseError
+        Naming the file (and what is wrong) when it cannot be read, is not a mapping of
+        record fields to keys, or names a record field that does not exist.
+    """
+    from analytics.parsers.reading import display_path, load_yaml_documents
+    from analytics.parsers.structured import FIELDS
+
+    name = display_path(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ParseError(name, None, f"mapping file cannot be read: {reason}") from None
+    docs, _ = load_yaml_documents(text, name, what="mapping file YAML")
+    docs = [d for d in docs if d is not None]
+    if len(docs) != 1 or not isinstance(docs[0], dict) or not docs[0]:
+        raise ParseError(
+            name, None, "a mapping file is one YAML mapping of record_field: source key"
+        )
+    known = sorted({f for f in FIELDS.values() if f != "_ignored"})
+    out: dict[str, str] = {}
+    for field, keys in docs[0].items():
+        target = "_ignored" if field == "ignore" else field
+        if target != "_ignored" and target not in known:
+            raise ParseError(
+                name,
+                _line_of(text, str(field)),
+                f"'{field}' is not a record field; expected one of {', '.join(known)}, or ignore",
+            )
+        for key in keys if isinstance(keys, list) else [keys]:
+            if not isinstance(key, str) or not key.strip():
+                raise ParseError(
+                    name,
+                    _line_of(text, str(field)),
+                    f"'{field}' must name a source key (a string or dotted path), got {key!r}",
+                )
+            out[key.strip()] = target
+    return out
+
+
+def _line_of(text: str, key: str) -> int | None:
+    """The line on which a top-level key is written, for the error message."""
+    for no, line in enumerate(text.splitlines(), start=1):
+        if line.startswith((f"{key}:", f'"{key}":', f"'{key}':")):
+            return no
+    return None
+
+
 def normalise_export(
     data: dict[str, Any],
     fields: dict[str, str],
@@ -190,6 +257,7 @@ def normalise_export(
     out: dict[str, Any] = {}
     explain: list[tuple[str, str]] = []
     ids: list[Any] = []
+    unused = set(user_n)
     level: list[tuple[str, dict[str, Any]]] = [("", data)]
     while level:
         deeper: list[tuple[str, dict[str, Any]]] = []
@@ -199,7 +267,13 @@ def normalise_export(
                     out.setdefault(None, value)
                     continue
                 path = f"{prefix}{key}"
-                field = user_n.get(norm_key(path)) or user_n.get(norm_key(str(key)))
+                for k in (norm_key(path), norm_key(str(key))):
+                    if k in user_n:
+                        field = user_n[k]
+                        unused.discard(k)
+                        break
+                else:
+                    field = None
                 how = "mapping file" if field else ""
                 if field is None:
                     field = fields.get(norm_key(str(key)))
@@ -213,7 +287,7 @@ def normalise_export(
                     deeper.append((f"{path}.", value))
                     continue
                 if field == "_ignored":
-                    explain.append((path, "skipped (known, not used)"))
+                    explain.append((path, f"skipped ({how or 'known, not used'})"))
                     continue
                 if field is None or value in (None, "", [], {}):
                     explain.append((path, "ignored" if field is None else f"{field} (empty)"))
@@ -236,6 +310,9 @@ def normalise_export(
                 out[field] = value
                 explain.append((path, field + (f" ({how})" if how else "")))
         level = deeper
+    explain.extend(
+        (k, "not found (a mapping file key)") for k in user or {} if norm_key(k) in unused
+    )
     if ids:
         # a tool's own reference (INC-30417) rather than its database key (a ULID, a sys_id)
         out["id"] = next((i for i in ids if isinstance(i, str) and _ID_LIKE.match(i)), ids[0])

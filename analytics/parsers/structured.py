@@ -299,12 +299,14 @@ def coe_from_mapping(
     where: str = "",
     index: int | None = None,
     mapping: dict[str, str] | None = None,
+    explain: list[dict[str, Any]] | None = None,
 ) -> COE:
     """A COE record from one mapping (a JSON/YAML document, a JSONL line or a CSV row).
 
     ``where`` prefixes warnings ("line 4: "); ``index`` (1-based) distinguishes the derived id
     of several records from one file; ``mapping`` is a user's ``{"path.or.key": field}``
-    for a tool's own field names (:mod:`analytics.parsers.mapping`).
+    for a tool's own field names (:mod:`analytics.parsers.mapping`); ``explain``, when given,
+    receives one row per source key saying which record field it went to, or why none.
     """
     fields: dict[str, Any] = {}
     warnings: list[str] = []
@@ -356,6 +358,8 @@ def coe_from_mapping(
     stem = PurePath(path).stem
     derived = f"{stem}-{index}" if index is not None else path
     coe_id = document_id(fields.get("id"), title, derived)
+    if explain is not None:
+        explain.extend({"record": coe_id, "source": k, "to": to} for k, to in explained)
     date_v = fields.get("date")
     incident_date = parse_date(date_v) if date_v is not None else None
     if date_v is not None and incident_date is None:
@@ -425,15 +429,17 @@ def coe_from_mapping(
     )
 
 
-def _records(data: Any, path: str, fmt: str, sha256: str) -> list[COE]:
+def _records(
+    data: Any, path: str, fmt: str, sha256: str, mapping: Any = None, explain: Any = None
+) -> list[COE]:
     if isinstance(data, dict):
         keys = {FIELDS.get(norm_key(str(k))) for k in data}
-        if not (_CONTENT & keys):
+        if not (_CONTENT & keys) and not _maps_any(mapping, data):
             for wrapper in _WRAPPERS:
                 inner = _pick(data, wrapper)
                 if isinstance(inner, list):
-                    return _records(inner, path, fmt, sha256)
-        return [coe_from_mapping(data, path, fmt, sha256)]
+                    return _records(inner, path, fmt, sha256, mapping, explain)
+        return [coe_from_mapping(data, path, fmt, sha256, mapping=mapping, explain=explain)]
     if isinstance(data, list) and data:
         out = []
         for idx, item in enumerate(data, start=1):
@@ -443,20 +449,40 @@ def _records(data: Any, path: str, fmt: str, sha256: str) -> list[COE]:
                 )
             out.append(
                 coe_from_mapping(
-                    item, path, fmt, sha256, f"record {idx}: ", idx if len(data) > 1 else None
+                    item,
+                    path,
+                    fmt,
+                    sha256,
+                    f"record {idx}: ",
+                    idx if len(data) > 1 else None,
+                    mapping,
+                    explain,
                 )
             )
         return out
     raise ParseError(path, None, "expected an object (one COE) or a list of objects")
 
 
-def parse_json(text: str, path: str, sha256: str) -> list[COE]:
-    """A JSON document: one COE object, a list of them, or ``{"coes": [...]}``."""
+def _maps_any(mapping: dict[str, str] | None, data: dict[str, Any]) -> bool:
+    """Whether a user's mapping names one of the top-level keys (or a path under one)."""
+    if not mapping:
+        return False
+    tops = {norm_key(str(k)) for k in data}
+    return any(norm_key(key.split(".", 1)[0]) in tops for key in mapping)
+
+
+def parse_json(text: str, path: str, sha256: str, **options: Any) -> list[COE]:
+    """A JSON document: one COE object, a list of them, or ``{"coes": [...]}``.
+
+    ``options`` (here and in the other structured parsers): ``mapping``, a user's
+    ``{"path.or.key": field}``, and ``explain``, a list receiving where each key went
+    (:func:`coe_from_mapping`).
+    """
     data, repaired = load_json(text, path)
-    return with_repair_warning(_records(data, path, "json", sha256), repaired)
+    return with_repair_warning(_records(data, path, "json", sha256, **options), repaired)
 
 
-def parse_yaml(text: str, path: str, sha256: str) -> list[COE]:
+def parse_yaml(text: str, path: str, sha256: str, **options: Any) -> list[COE]:
     """A YAML document (or several separated by ``---``), each one COE or a list of them."""
     loaded, repaired = load_yaml_documents(text, path)
     docs = [d for d in loaded if d is not None]
@@ -464,11 +490,11 @@ def parse_yaml(text: str, path: str, sha256: str) -> list[COE]:
         raise ParseError(path, None, "YAML document holds no data")
     out: list[COE] = []
     for doc in docs:
-        out.extend(_records(doc, path, "yaml", sha256))
+        out.extend(_records(doc, path, "yaml", sha256, **options))
     return with_repair_warning(out, repaired)
 
 
-def parse_jsonl(text: str, path: str, sha256: str) -> list[COE]:
+def parse_jsonl(text: str, path: str, sha256: str, **options: Any) -> list[COE]:
     """JSON Lines: one COE object per non-empty line."""
     out = []
     lines = text.splitlines()
@@ -480,13 +506,15 @@ def parse_jsonl(text: str, path: str, sha256: str) -> list[COE]:
         if not isinstance(data, dict):
             raise ParseError(path, no, "each JSON Lines row must be an object")
         coe = coe_from_mapping(
-            data, path, "jsonl", sha256, f"line {no}: ", no if count > 1 else None
+            data, path, "jsonl", sha256, f"line {no}: ", no if count > 1 else None, **options
         )
         out.extend(with_repair_warning([coe], repaired))
     return out
 
 
-def parse_csv(text: str, path: str, sha256: str, delimiter: str | None = None) -> list[COE]:
+def parse_csv(
+    text: str, path: str, sha256: str, delimiter: str | None = None, **options: Any
+) -> list[COE]:
     """CSV with a header row and one COE per row (trackers' exports)."""
     first = text.lstrip("\ufeff").split("\n", 1)[0]
     if delimiter is None:
@@ -500,7 +528,7 @@ def parse_csv(text: str, path: str, sha256: str, delimiter: str | None = None) -
         raise ParseError(path, reader.line_num, f"malformed CSV: {exc}") from None
     header = [h.strip() for h in header]
     mapped = {FIELDS.get(norm_key(h)) for h in header}
-    if not (_CONTENT & mapped):
+    if not (_CONTENT & mapped) and not _maps_any(options.get("mapping"), dict.fromkeys(header)):
         raise ParseError(
             path,
             1,
@@ -523,7 +551,7 @@ def parse_csv(text: str, path: str, sha256: str, delimiter: str | None = None) -
             data[None] = row[len(header) :]
         where = f"line {start}: "
         try:
-            out.append(coe_from_mapping(data, path, "csv", sha256, where, len(out) + 1))
+            out.append(coe_from_mapping(data, path, "csv", sha256, where, len(out) + 1, **options))
         except ParseError:
             raise ParseError(
                 path,
