@@ -4,8 +4,10 @@ A run is all-or-nothing at the database level (one transaction) yet per-file at 
 level: a file that cannot be read or parsed, whatever the reason, is reported as failed (with
 the line where known) and everything else is stored. Only regular files are read, at most
 ``MAX_BYTES`` of them (:func:`analytics.parsers.reading.read_document`).
-Files are read in sorted path order; when two files carry the same COE id the later one wins
-and both are named in a warning, so the outcome does not depend on directory listing order.
+Files are read in sorted path order. Two different documents never share one COE id: a file
+whose record's id is already held by another file (stored, or read earlier in the run) fails,
+naming both, and the first keeps the id; the same file read again replaces its own records. A
+stored file that no longer exists hands its ids over (it was moved or renamed), with a warning.
 """
 
 from __future__ import annotations
@@ -264,10 +266,9 @@ def _ingest_one(
             "please report this with the file",
         )
     warnings = list(notes)
-    for coe in coes:
-        previous = owners.get(coe.id)
-        if previous is not None and previous != key:
-            warnings.append(f"COE id {coe.id} also in {previous}; this file's record wins")
+    clash = _id_clash(coes, key, owners, warnings)
+    if clash is not None:
+        return FileResult(key, "failed", reason=clash)
     fmt = coes[0].source.format if coes else ""
     conn.execute("SAVEPOINT document")
     try:
@@ -293,6 +294,25 @@ def _ingest_one(
         warnings=tuple(warnings),
         record_warnings=record_warnings,
     )
+
+
+def _id_clash(coes: list, key: str, owners: dict[str, str], warnings: list[str]) -> str | None:
+    """Why the file at ``key`` may not store its records, when another document holds one of
+    their ids; a holder that no longer exists on disk (moved, renamed) gives it up."""
+    for coe in coes:
+        previous = owners.get(coe.id)
+        if previous is None or previous == key:
+            continue
+        if not os.path.lexists(previous):
+            warnings.append(f"COE id {coe.id} was read from {previous}, which is gone; now {key}")
+            continue
+        return (
+            f"COE id {coe.id} is already held by {previous}; two different documents cannot "
+            f"share one id, so {key} was not stored. Give one of them its own id (an 'ID:' "
+            "line, an 'id' front matter key or field, or an id such as COE-2025-014 in the "
+            "title)"
+        )
+    return None
 
 
 def _quiet(progress: bool | None, total: int) -> bool | None:

@@ -91,14 +91,38 @@ def test_reingesting_unchanged_files_changes_nothing(tmp_path):
     assert conn.execute("SELECT path, sha256, ingested_at FROM documents").fetchall() == before
 
 
-def test_duplicate_id_later_file_wins_with_a_warning(tmp_path):
+def test_two_documents_with_one_id_fail_naming_both(tmp_path):
     _write(tmp_path, "a.md", GOOD.format(id="COE-2025-0001"))
     _write(tmp_path, "b.md", GOOD.format(id="COE-2025-0001").replace("Checkout errors", "Later"))
     conn = open_store(tmp_path / "s.db")
     results = ingest(conn, [tmp_path / "a.md", tmp_path / "b.md"])
+    assert [r.status for r in results] == ["ingested", "failed"]
+    reason = results[1].reason
+    assert "COE-2025-0001" in reason and "a.md" in reason and "b.md" in reason
+    assert "own id" in reason
     assert coe_count(conn) == 1
-    assert load_coe(conn, "COE-2025-0001").title.startswith("Later")
-    assert any("also in" in w and "a.md" in w for w in results[1].warnings)
+    assert not load_coe(conn, "COE-2025-0001").title.startswith("Later")
+    # the same clash against the store, in a later run
+    again = ingest(conn, [tmp_path / "b.md"])
+    assert again[0].status == "failed" and "a.md" in again[0].reason
+    # the holder itself, changed, is still its own: updated, then unchanged
+    _write(tmp_path, "a.md", GOOD.format(id="COE-2025-0001").replace("Checkout errors", "Edit"))
+    assert [r.status for r in ingest(conn, [tmp_path / "a.md"])] == ["updated"]
+    assert [r.status for r in ingest(conn, [tmp_path / "a.md"])] == ["unchanged"]
+    # given its own id, the second document lands
+    _write(tmp_path, "b.md", GOOD.format(id="COE-2025-0002"))
+    assert ingest(conn, [tmp_path / "b.md"])[0].status == "ingested"
+    assert coe_count(conn) == 2
+
+
+def test_a_moved_document_keeps_its_id(tmp_path):
+    a = _write(tmp_path, "a.md", GOOD.format(id="COE-2025-0001"))
+    conn = open_store(tmp_path / "s.db")
+    ingest(conn, [a])
+    b = a.rename(tmp_path / "b.md")
+    result = ingest(conn, [b])[0]
+    assert result.status == "ingested"
+    assert any("gone" in w and "a.md" in w for w in result.warnings)
 
 
 BAD_INPUTS = {
