@@ -34,7 +34,7 @@ from analytics.parsers.metadata import (
     split_meta_line,
 )
 from analytics.parsers.prose import prose_causes
-from analytics.parsers.timeline import TimeContext, parse_timeline, zone_in
+from analytics.parsers.timeline import TimeContext, incident_date_of, parse_timeline, zone_in
 from analytics.parsers.whys import leaf_answers, looks_like_whys, parse_whys, walks_in_prose
 from analytics.record import COE, Action, Impact, Metrics, Source, TimelineEvent, Why
 
@@ -307,6 +307,13 @@ def build_coe(
 ) -> COE:
     """The COE record of a split document.
 
+    The incident's date is the first of: a date in the metadata (front matter, ``Date:``
+    lines, a metadata table); a date in the title, then in the file name; the first date
+    written in the opening prose and summary, then in the impact section; else the timeline's
+    entries near the incident (:func:`~analytics.parsers.timeline.incident_date_of`: the
+    largest run of entries close in time, in the file name's year when it names one), never
+    simply the earliest timestamp, which is often a set-up step long before.
+
     Raises
     ------
     ParseError
@@ -397,7 +404,7 @@ def build_coe(
 
     prose = "\n".join([section_text(doc.preamble), section_text(lines_of(S.SUMMARY))])
 
-    # incident date: metadata, title, file name, prose; the timeline can fill it in below
+    # incident date: the order the docstring states
     date_v, date_line = _meta_value(front, kv, "date")
     incident_date = parse_date(date_v) if date_v not in (None, "") else None
     if date_v not in (None, "") and incident_date is None:
@@ -406,6 +413,8 @@ def build_coe(
         incident_date = find_date(title)[0] or find_date(os.path.basename(path))[0]
     if incident_date is None:
         incident_date = find_date(prose[:2000])[0]
+    if incident_date is None:
+        incident_date = find_date(section_text(lines_of(S.IMPACT))[:2000])[0]
 
     # timeline
     zone_v, _ = _meta_value(front, kv, "timezone")
@@ -422,7 +431,7 @@ def build_coe(
         ctx.last_date = None
         timeline.extend(parse_timeline(sec.lines, ctx, warnings))
     if incident_date is None:
-        incident_date = next((e.at[:10] for e in timeline if e.at), None)
+        incident_date = incident_date_of(timeline, _year_in(path))
 
     # whys and root causes
     whys: list[Why] = []

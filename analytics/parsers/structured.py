@@ -31,6 +31,7 @@ from analytics.parsers.document import (
     _CUSTOMERS,
     _PERCENT,
     ID_PATTERN,
+    _year_in,
     document_id,
     find_incident_duration,
 )
@@ -38,7 +39,7 @@ from analytics.parsers.errors import ParseError
 from analytics.parsers.mapping import normalise_export
 from analytics.parsers.metadata import FIELD_OF, norm_key
 from analytics.parsers.reading import load_json, load_yaml_documents, try_json, with_repair_warning
-from analytics.parsers.timeline import TimeContext, leading_time
+from analytics.parsers.timeline import TimeContext, incident_date_of, leading_time
 from analytics.parsers.whys import parse_whys
 from analytics.record import COE, Action, Impact, Metrics, Source, TimelineEvent, Why
 
@@ -401,6 +402,10 @@ def coe_from_mapping(
     for item in split_list(fields.get("related")):
         related.extend(ID_PATTERN.findall(item) or [item.strip()])
     severity_v = fields.get("severity")
+    timeline = tuple(_timeline(fields.get("timeline"), incident_date, where, warnings))
+    if incident_date is None:
+        # no date field: the timeline's entries near the incident, as for documents
+        incident_date = incident_date_of(timeline, _year_in(path))
     return COE(
         id=coe_id,
         title=title or coe_id,
@@ -414,7 +419,7 @@ def coe_from_mapping(
             customers_affected=customers,
             requests_failed_pct=pct,
         ),
-        timeline=tuple(_timeline(fields.get("timeline"), incident_date, where, warnings)),
+        timeline=timeline,
         metrics=Metrics(
             time_to_detect_minutes=metric("time_to_detect", "time to detect"),
             time_to_mitigate_minutes=metric("time_to_mitigate", "time to mitigate"),

@@ -269,3 +269,65 @@ def _is_ignorable(text: str) -> bool:
         return True
     kv = split_key_value(text)
     return kv is not None and field_for(kv[0]) is not None
+
+
+# How far apart two dated timeline entries may be and still belong to one episode: an
+# investigation that runs a week or two is one incident; a script written 18 months before it
+# (dfds PM2022-006) is not.
+EPISODE_GAP_DAYS = 14
+_INCIDENT_WORDS = re.compile(
+    r"\b(?:alert\w*|detect\w*|paged?|outage|incident|errors?|fail\w*|down|impact\w*|"
+    r"report\w*|began|started|broke|degraded|unavailable|5\d\d)\b",
+    re.I,
+)
+
+
+def incident_date_of(
+    events: list[TimelineEvent] | tuple[TimelineEvent, ...], year: int | None = None
+) -> str | None:
+    """The incident's day from its timeline, when nothing better dates it.
+
+    A timeline often starts with set-up steps long before the incident ("2020-12-21 created
+    the script") and ends with follow-ups after it. Its dated entries are grouped into
+    episodes (entries at most :data:`EPISODE_GAP_DAYS` days apart, in date order); the
+    incident is the episode with the most entries - among those of ``year`` (the year a file
+    name gives) when any is - ties going to one whose entries speak of the incident (alerts,
+    errors, outage, detection), then to the earliest. Its first day is the incident's date.
+
+    >>> from analytics.record import TimelineEvent as E
+    >>> incident_date_of([E("2020-12-21T00:00", "Created the script"),
+    ...     E("2022-06-02T09:00", "Pods OOM killed"), E("2022-06-07T08:30", "Fix deployed")])
+    '2022-06-02'
+    """
+    from datetime import date
+
+    dated = sorted(
+        (e.at[:10], e.event)
+        for e in events
+        if e.at and len(e.at) >= 10 and e.at[4] == "-" and e.at[:4].isdigit()
+    )
+    if not dated:
+        return None
+    episodes: list[list[tuple[str, str]]] = []
+    last: date | None = None
+    for day, text in dated:
+        try:
+            d = date.fromisoformat(day)
+        except ValueError:
+            continue
+        if last is None or (d - last).days > EPISODE_GAP_DAYS:
+            episodes.append([])
+        episodes[-1].append((day, text))
+        last = d
+    if not episodes:
+        return None
+    pool = [ep for ep in episodes if any(day[:4] == str(year) for day, _ in ep)] or episodes
+    best = max(
+        pool,
+        key=lambda ep: (
+            len(ep),
+            any(_INCIDENT_WORDS.search(t) for _, t in ep),
+            -episodes.index(ep),
+        ),
+    )
+    return best[0][0]
