@@ -70,3 +70,45 @@ def test_an_export_without_a_date_field_is_dated_by_its_timeline():
         ],
     }
     assert parse_text(json.dumps(doc), "x.json")[0].date == "2024-03-02"
+
+
+PROSE_WITH_STAMPS = """# Registry outage
+
+The registry lost its metadata on Friday 5 July 2024. The root cause was a failed volume.
+
+- 02:10-11:45 UTC: registry completely down, every CI build failed
+- 11:45 UTC: registry back with seven weeks of metadata missing
+
+On the Monday we restored the rest.
+2024-07-08 09:30 backfill finished
+
+## Action items
+
+- 2024-07-20 add a restore drill (owner: ana)
+"""
+
+
+def test_time_stamped_lines_anywhere_become_the_timeline():
+    coe = parse_text(PROSE_WITH_STAMPS, "registry.md")[0]
+    assert [(e.at, e.event) for e in coe.timeline] == [
+        ("2024-07-05T02:10", "11:45 UTC: registry completely down, every CI build failed"),
+        ("2024-07-05T11:45Z", "registry back with seven weeks of metadata missing"),
+        ("2024-07-08T09:30", "backfill finished"),
+    ]  # the action's due date is no event; a range's end is no UTC offset
+    assert coe.provenance["timeline"] == "prose"
+    assert coe.date == "2024-07-05"
+
+
+def test_one_stamped_line_or_a_timeline_section_is_not_read_that_way():
+    one = (
+        "# Registry outage\n\nThe registry was down for nine hours and every CI build failed. "
+        "The root cause was a failed volume under the metadata database.\n\n"
+        "2024-07-08 09:30 backfill finished\n"
+    )
+    assert parse_text(one, "a.md")[0].timeline == ()
+    sectioned = PROSE_WITH_STAMPS.replace(
+        "## Action items", "## Timeline\n\n- 10:00 alert\n\n## Action items"
+    )
+    coe = parse_text(sectioned, "a.md")[0]
+    assert [e.event for e in coe.timeline] == ["alert"]
+    assert "timeline" not in coe.provenance

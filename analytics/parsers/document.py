@@ -34,7 +34,13 @@ from analytics.parsers.metadata import (
     split_meta_line,
 )
 from analytics.parsers.prose import prose_causes
-from analytics.parsers.timeline import TimeContext, incident_date_of, parse_timeline, zone_in
+from analytics.parsers.timeline import (
+    TimeContext,
+    incident_date_of,
+    parse_timeline,
+    stamped_lines,
+    zone_in,
+)
 from analytics.parsers.whys import leaf_answers, looks_like_whys, parse_whys, walks_in_prose
 from analytics.record import COE, Action, Impact, Metrics, Source, TimelineEvent, Why
 
@@ -147,6 +153,8 @@ _LINE_NO = re.compile(r"line (\d+)")
 
 
 # sections whose running text may state the cause (not timelines, actions or lessons)
+# sections whose dated lines are due dates, why steps or metadata, not events
+_NOT_TIMELINE_KINDS = frozenset({S.ACTIONS, S.WHYS, S.RELATED, S.METADATA, S.METRICS})
 _NARRATIVE_KINDS = frozenset({None, S.SUMMARY, S.NARRATIVE, S.ROOT_CAUSE, S.CONTRIBUTING})
 
 
@@ -430,6 +438,16 @@ def build_coe(
         ctx.zone = zone_in(sec.heading) or ctx.zone
         ctx.last_date = None
         timeline.extend(parse_timeline(sec.lines, ctx, warnings))
+    provenance: dict[str, str] = {}
+    if S.TIMELINE not in by_kind:
+        # no timeline section: the time-stamped lines wherever they are written
+        stamped = [*doc.preamble]
+        for sec in doc.sections:
+            if sec.kind not in _NOT_TIMELINE_KINDS:
+                stamped.extend(sec.lines)
+        timeline = stamped_lines(stamped, ctx)
+        if timeline:
+            provenance["timeline"] = "prose"
     if incident_date is None:
         incident_date = incident_date_of(timeline, _year_in(path))
 
@@ -452,7 +470,6 @@ def build_coe(
         root_causes = statements(lines_of(S.CONTRIBUTING))
     if not root_causes:
         root_causes = leaf_answers(whys)
-    provenance: dict[str, str] = {}
     if not root_causes:
         # no cause section, or an empty one: the narrative's own statement of cause
         narrative = [*doc.preamble]

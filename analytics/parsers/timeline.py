@@ -46,7 +46,9 @@ _ZONE_WORDS = "|".join(sorted(ZONES, key=len, reverse=True))
 _TIME = re.compile(
     r"(?P<h>[01]?\d|2[0-3]):(?P<mi>[0-5]\d)(?::(?P<s>[0-5]\d))?(?:\.\d+)?"
     r"(?:\s*(?P<ampm>[ap]\.?m\.?)(?![a-z]))?"
-    r"(?:\s*(?P<tz>(?:" + _ZONE_WORDS + r")(?![a-z])|[+-]\d{2}:?\d{2}))?",
+    # "-11:45" followed by a zone is the end of a range ("02:10-11:45 UTC"), not an offset
+    r"(?:\s*(?P<tz>(?:" + _ZONE_WORDS + r")(?![a-z])"
+    r"|[+-]\d{2}:?\d{2}(?!\s*(?:" + _ZONE_WORDS + r")(?![a-z]))))?",
     re.I,
 )
 _ZONE_NOTE = re.compile(
@@ -331,3 +333,31 @@ def incident_date_of(
         ),
     )
     return best[0][0]
+
+
+_BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+")
+
+
+def stamped_lines(lines: list[Line], ctx: TimeContext) -> list[TimelineEvent]:
+    """The timeline of a document without a timeline section: its lines (bullets or not) that
+    start with a date or time and say something after it. Fewer than two such lines are no
+    timeline (a lone "2022-05-01: ..." is a sentence, not a sequence of events), and so are
+    stamps that resolve to no date.
+
+    >>> stamped_lines([Line(1, "Notes"), Line(2, "- 2022-06-02 11:00 pods OOM killed"),
+    ...     Line(3, "11:40 limitrange deleted")], TimeContext())
+    [TimelineEvent(at='2022-06-02T11:00', event='pods OOM killed'), \
+TimelineEvent(at='2022-06-02T11:40', event='limitrange deleted')]
+    """
+    events = []
+    for line in lines:
+        text = line.text
+        if not text.strip() or not (text.lstrip()[:1].isdigit() or _BULLET.match(text)):
+            continue  # cheapest check first: a stamp starts with a digit, after any bullet
+        body = _BULLET.sub("", text, count=1)
+        if not body[:1].isdigit():
+            continue
+        found, at, rest = leading_time(clean_inline(body), ctx)
+        if found and at and rest:
+            events.append(TimelineEvent(at=at, event=rest))
+    return events if len(events) >= 2 else []
