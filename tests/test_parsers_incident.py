@@ -112,3 +112,17 @@ def test_one_stamped_line_or_a_timeline_section_is_not_read_that_way():
     coe = parse_text(sectioned, "a.md")[0]
     assert [e.event for e in coe.timeline] == ["alert"]
     assert "timeline" not in coe.provenance
+
+
+def test_a_page_with_one_key_value_line_and_nothing_else_is_refused():
+    import pytest
+
+    from analytics.parsers import ParseError
+
+    for text in ("Severity: SEV2\n", "\n\nTeam: payments\n\n"):
+        for name in ("a.md", "a.txt"):
+            with pytest.raises(ParseError, match="only one 'Key: value' line"):
+                parse_text(text, name)
+    # a title, a second line or a section makes it a (thin) COE again
+    assert parse_text("# Checkout outage\n\nTeam: payments\n", "a.md")[0].team == "payments"
+    assert parse_text("Team: payments\nSeverity: SEV2\n", "a.txt")[0].team == "payments"

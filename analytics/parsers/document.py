@@ -518,6 +518,16 @@ def build_coe(
     related = _related(front, kv, lines_of(S.RELATED), doc, coe_id, warnings)
 
     recognised = any(sec.kind not in (None,) for sec in doc.sections) or front or kv
+    if recognised and not front and len(kv) == 1 and not doc.sections and not doc.title:
+        # one "Key: value" line and nothing else is no COE (any line with a colon would be)
+        ((no, _),) = kv.values()
+        if not any(ln.text.strip() for ln in doc.preamble if ln.no != no):
+            raise ParseError(
+                path,
+                no,
+                "only one 'Key: value' line and nothing else: not a COE (expected a title and "
+                "sections such as Summary, Timeline, 5 Whys, Root Cause, Action Items)",
+            )
     if not recognised:
         body = prose.strip()
         if len(body.split()) >= 20 and _INCIDENT_WORDS.search(body):
