@@ -176,18 +176,30 @@ def evidence(
 
 
 def match(
-    mechanisms, texts, vectors: np.ndarray, protos: np.ndarray, memo: dict | None = None
+    mechanisms,
+    texts,
+    vectors: np.ndarray,
+    protos: np.ndarray,
+    memo: dict | None = None,
+    chain=(),
 ) -> int | None:
     """The index of the mechanism one COE's cause statements state, or None.
 
     ``texts`` are the cause statements as written (cues read them; a cue counts once however
-    many statements hold it), ``vectors`` their rows. ``memo`` keeps each text's cues across
-    calls: reading them is most of the cost, and statements recur across COEs.
+    many statements hold it), ``vectors`` their rows. ``chain`` is the rest of the COE's why
+    chain: its cues count for specific mechanisms, which a chain often states midway while its
+    last answer names a generic gap, but not for the generic gaps themselves, which the middle
+    of almost every chain mentions. ``memo`` keeps each text's cues across calls: reading them
+    is most of the cost, and statements recur across COEs.
     """
     if not len(mechanisms) or not texts:
         return None
     cues, sims = evidence(mechanisms, texts, vectors, protos, memo)
     generic = np.array([m.generic for m in mechanisms])
+    if len(chain):
+        cues = np.where(
+            generic, cues, evidence(mechanisms, [*texts, *chain], vectors, protos, memo)[0]
+        )
     for kind in (~generic, generic):  # a specific mechanism first; a generic gap only alone
         named = kind & (cues >= 1)  # no mechanism is matched on the embedding alone
         if not named.any():

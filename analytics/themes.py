@@ -41,17 +41,21 @@ def match_mechanisms(
     """COE id -> the id of the known mechanism its cause statements state (matched COEs only).
 
     A COE's cause statements are its root causes and the last answer of each why branch, the
-    rows of ``statements`` and ``vectors``.
+    rows of ``statements`` and ``vectors``; the rest of its why chain is read for the cues of
+    specific mechanisms (:func:`analytics.mechanisms.match`).
     """
     leaves = {f"{coe.id}#why{w.id}" for coe in coes for w in leaf_whys(coe.whys)}
     rows_of: dict[str, list[int]] = {}
+    chain_of: dict[str, list[str]] = {}
     for i, s in enumerate(statements):
         if s.kind == ROOT_CAUSE or (s.kind == WHY and s.id in leaves):
             rows_of.setdefault(s.coe, []).append(i)
+        elif s.kind == WHY:
+            chain_of.setdefault(s.coe, []).append(s.text)
     out, memo = {}, {}
     for coe, rows in rows_of.items():
         texts = [statements[i].text for i in rows]
-        found = match(mechanisms, texts, vectors[rows], protos, memo)
+        found = match(mechanisms, texts, vectors[rows], protos, memo, chain_of.get(coe, ()))
         if found is not None:
             out[coe] = mechanisms[found].id
     return out

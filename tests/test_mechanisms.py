@@ -184,3 +184,14 @@ def test_a_theme_name_is_one_line_cut_at_a_word():
     assert one_line("a\nb  c") == "a b c"
     name = one_line("word " * 40)
     assert len(name) <= 90 and name.endswith("…") and "  " not in name
+
+
+def test_the_middle_of_a_why_chain_names_specific_mechanisms_not_generic_gaps():
+    protos = _protos(**{"alarm-gap": 0})
+    vectors = np.array([_unit(1, 0)])
+    leaf = ["Nobody wrote the requirement down, and no alarm watched it."]
+    chain = ["The config change was pushed to every host at once, with no canary stage."]
+    assert IDS[match(MECHANISMS, leaf, vectors, protos)] == "alarm-gap"
+    assert IDS[match(MECHANISMS, leaf, vectors, protos, chain=chain)] == "config-push"
+    # A generic gap stated only midway is no evidence: the chain's middle mentions one often.
+    assert match(MECHANISMS, ["It broke."], vectors, protos, chain=leaf) is None
