@@ -157,8 +157,10 @@ def _hits(mechanisms, text: str) -> np.ndarray:
 
 
 def _counts(mechanisms, hits: np.ndarray) -> np.ndarray:
-    starts = np.cumsum([0] + [len(m.cues) for m in mechanisms[:-1]])
-    return np.add.reduceat(hits.astype(float), starts) if len(hits) else np.zeros(0)
+    # bincount, not add.reduceat: reduceat gives a mechanism without cues (a user's entry with
+    # only examples) the next one's first cue, and fails when the last has none.
+    owner = np.repeat(np.arange(len(mechanisms)), [len(m.cues) for m in mechanisms])
+    return np.bincount(owner, weights=hits.astype(float), minlength=len(mechanisms))
 
 
 def evidence(
