@@ -80,7 +80,8 @@ _ANGLE_PLACEHOLDER_RE = re.compile(r"<[a-z][a-z _-]{2,40}>")
 _PUNCT_RE = re.compile(r"[^\w\s'/?-]+")
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
+    """``text`` as words only: case, spacing and punctuation aside."""
     return " ".join(_PUNCT_RE.sub(" ", text.lower()).split()).strip(" -?")
 
 
@@ -101,7 +102,7 @@ def filler_reason(text: str | None, *, answer: bool = False) -> str | None:
     True
     """
     raw = (text or "").lower()
-    folded = _fold(text or "")
+    folded = fold(text or "")
     if not folded:
         return "empty"
     if folded in FILLER_TEXTS:
@@ -122,4 +123,4 @@ def filler_reason(text: str | None, *, answer: bool = False) -> str | None:
 
 def same_text(a: str | None, b: str | None) -> bool:
     """Whether two pieces of text say the same words (case, spacing and punctuation aside)."""
-    return bool(a and b) and _fold(a) == _fold(b)
+    return bool(a and b) and fold(a) == fold(b)

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
-from analytics.lint.filler import filler_reason, same_text
+from analytics.lint.filler import filler_reason, fold, same_text
 from analytics.lint.names import find_person_names, person_mentions
 from analytics.lint.specificity import vague_reason
 from analytics.record import COE, Why, leaf_whys, why_depths, why_paths
@@ -137,19 +137,27 @@ def filler_whys(whys: tuple[Why, ...]) -> dict[str, str]:
     >>> filler_whys((Why("1", None, None, "The pool ran dry."), Why("2", "1", None, "Because.")))
     {'2': 'filler "because"'}
     """
+    return dict(_filler_whys(tuple(whys)))
+
+
+# The linter asks for a COE's filler whys once per rule that reads the chain; each answer is
+# folded once (comparing every pair of whys anew was most of the linter's time).
+@lru_cache(maxsize=4096)
+def _filler_whys(whys: tuple[Why, ...]) -> tuple[tuple[str, str], ...]:
     out: dict[str, str] = {}
-    earlier: list[Why] = []
+    seen: dict[str, str] = {}  # folded answer -> id of the first why that gave it
     for why in whys:
         reason = filler_reason(why.answer, answer=True)
         if reason is None and same_text(why.answer, why.question):
             reason = "repeats its question"
-        if reason is None:
-            twin = next((w for w in earlier if same_text(w.answer, why.answer)), None)
-            reason = f"repeats why {twin.id}" if twin is not None else None
+        folded = fold(why.answer or "")
+        if reason is None and folded and folded in seen:
+            reason = f"repeats why {seen[folded]}"
         if reason is not None:
             out.setdefault(why.id, reason)
-        earlier.append(why)
-    return out
+        if folded:
+            seen.setdefault(folded, why.id)
+    return tuple(out.items())
 
 
 def substantive_depth(whys: tuple[Why, ...]) -> int:
