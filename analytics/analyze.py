@@ -119,7 +119,8 @@ def analyze(
     assigned: dict[str, str] = {}
     cuts: dict[str, float | None] = {}
     root_profiles = causal_profiles(coes, statements, vectors)
-    matched = match_mechanisms(coes, statements, vectors, mechanisms, protos)
+    cue_memo: dict = {}  # cause statement -> the cues it holds, read once per run
+    matched = match_mechanisms(coes, statements, vectors, mechanisms, protos, cue_memo)
     root_statements = [s for s in statements if s.kind == ROOT_CAUSE]
 
     def discover(free, block):
@@ -130,10 +131,26 @@ def analyze(
 
     def extend(previous, kept, free, block):
         cuts[ROOT_CAUSE] = previous.settings["cuts"][ROOT_CAUSE]
+        # A cause of a kept theme whose COE now matches a mechanism (a refitted TF-IDF space can
+        # tip the embedding's vote) has left it; a theme with no causes left is gone.
+        ids = {s.id for s in free}
+        kept = [
+            replace(t, statements=tuple(m for m in t.statements if m in ids))
+            for t in kept
+            if any(m in ids for m in t.statements)
+        ]
         return extend_clusters(replace(previous, themes=tuple(kept)), ROOT_CAUSE, free, block)
 
     clusters[ROOT_CAUSE], assigned = find_themes(
-        root_statements, root_profiles, matched, mechanisms, protos, discover, previous, extend
+        root_statements,
+        root_profiles,
+        matched,
+        mechanisms,
+        protos,
+        discover,
+        previous,
+        extend,
+        cue_memo,
     )
     for kind, prefix in ((ACTION, "A"), (WHY, "W")):
         rows = [i for i, s in enumerate(statements) if s.kind == kind]

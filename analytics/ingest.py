@@ -123,7 +123,9 @@ def _walk(root: Path, found: set[Path], out: Scan, real_dirs: dict[Path, Path]) 
 
     for folder, dirs, names in os.walk(root, onerror=unreadable):
         base = Path(folder)
-        for d in sorted(dirs):
+        dirs.sort()  # in place: os.walk descends in this order, the same on every file system
+        names.sort()
+        for d in list(dirs):
             why = None
             if d.startswith("."):
                 why = "hidden folder"

@@ -66,6 +66,8 @@ def load_taxonomy(path: str | Path | None = None) -> tuple[Mechanism, ...]:
     path = path or os.environ.get("COE_TAXONOMY") or default_taxonomy_path()
     data = _read(Path(path))
     entries = data.get("mechanisms") or []
+    if data.get("extends") not in (None, "default"):
+        raise TaxonomyError(f"{path}: 'extends' can only be 'default', not {data['extends']!r}")
     if data.get("extends") == "default" and Path(path) != default_taxonomy_path():
         base = {m.id: m for m in load_taxonomy(default_taxonomy_path())}
         for m in _mechanisms(entries, path):

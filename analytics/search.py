@@ -812,13 +812,16 @@ def _build_parts(conn, analysis: Analysis, coes: Sequence[COE], embedder) -> dic
     searched.sort(key=lambda s: position[s.coe])  # stable: keeps each COE's statement order
     taxonomy = analysis.settings.get("taxonomy")
     try:
-        mechanisms = specific(load_taxonomy(taxonomy))
+        known = load_taxonomy(taxonomy)
     except TaxonomyError:  # the run's taxonomy file is gone: no mechanism signal
-        mechanisms = ()
+        known = ()
+    if known and taxonomy_digest(known) != analysis.settings.get("taxonomy_digest"):
+        known = ()  # not the taxonomy the run matched its themes to
+    mechanisms = specific(known)
     if getattr(embedder, "cache_key", None) is None:
         # TF-IDF vectors depend on the texts fitted: refit on all of the run's statements and
         # the taxonomy's prototypes, as the analysis did, so vectors here are the ones it used.
-        everything = [s.masked for s in analysis.statements] + prototype_texts(mechanisms)
+        everything = [s.masked for s in analysis.statements] + prototype_texts(known)
         embedder.fit(list(dict.fromkeys(everything)) or [""])
     vectors, _ = embed_texts(embedder, [s.masked for s in searched], conn)
     docs = [mask(document_text(c), pattern) or c.id for c in coes]

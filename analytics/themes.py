@@ -37,6 +37,7 @@ def match_mechanisms(
     vectors: np.ndarray,
     mechanisms,
     protos: np.ndarray,
+    cue_memo: dict | None = None,
 ) -> dict[str, str]:
     """COE id -> the id of the known mechanism its cause statements state (matched COEs only).
 
@@ -52,7 +53,7 @@ def match_mechanisms(
             rows_of.setdefault(s.coe, []).append(i)
         elif s.kind == WHY:
             chain_of.setdefault(s.coe, []).append(s.text)
-    out, memo = {}, {}
+    out, memo = {}, ({} if cue_memo is None else cue_memo)
     for coe, rows in rows_of.items():
         texts = [statements[i].text for i in rows]
         found = match(mechanisms, texts, vectors[rows], protos, memo, chain_of.get(coe, ()))
@@ -70,6 +71,7 @@ def find_themes(
     discover,
     previous: Analysis | None = None,
     extend=None,
+    cue_memo: dict | None = None,
 ) -> tuple[tuple[Cluster, ...], dict[str, str]]:
     """The themes of the root-cause ``statements`` (rows of ``profiles``) and their members.
 
@@ -80,6 +82,7 @@ def find_themes(
     may say too little to match, while the words of several show the mechanism they share.
     """
     by_id = {m.id: m for m in mechanisms}
+    cue_memo = {} if cue_memo is None else cue_memo  # each text's cues, read once (see match)
     free_rows = [i for i, s in enumerate(statements) if s.coe not in matched]
     free = [statements[i] for i in free_rows]
     if previous is not None and extend is not None:
@@ -96,7 +99,8 @@ def find_themes(
             mid = tid.removeprefix(MECHANISM_PREFIX)
         else:
             rows = [row_of[sid] for sid in ids]
-            hit = match(mechanisms, [statements[i].text for i in rows], profiles[rows], protos)
+            texts = [statements[i].text for i in rows]
+            hit = match(mechanisms, texts, profiles[rows], protos, cue_memo)
             mid = None if hit is None else mechanisms[hit].id
         if mid is not None:
             for sid in ids:

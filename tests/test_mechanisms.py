@@ -71,6 +71,7 @@ def test_a_users_file_extends_or_replaces_the_taxonomy(tmp_path):
         ("mechanisms:\n  - id: Bad Id\n    name: x\n", "lower-case"),
         ("mechanisms:\n  - id: a\n    name: x\n    cues: ['(']\n", "not a valid expression"),
         ("mechanisms:\n  - id: a\n    name: x\n  - id: a\n    name: y\n", "appears twice"),
+        ("extends: defaults\nmechanisms: []\n", "can only be 'default'"),
     ],
 )
 def test_a_bad_taxonomy_file_is_named_with_its_problem(tmp_path, text, problem):

@@ -296,3 +296,17 @@ def test_prose_headings_name_the_cause_and_the_follow_ups():
     coe = parse_text(text, "quotes.md")[0]
     assert coe.root_causes == ("Every key expired at once.",)
     assert (coe.actions[0].owner, coe.actions[0].due) == ("Pricing backend", "2026-07-17")
+
+
+def test_a_word_file_that_unpacks_to_gigabytes_is_refused_before_it_is_read():
+    import io
+    import zipfile
+
+    from analytics.parsers import ParseError, parse_bytes
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", b"<" + b"a" * (300 * 2**20) + b">")
+    with pytest.raises(ParseError, match="unpacks to"):
+        parse_bytes(buf.getvalue(), "bomb.docx")

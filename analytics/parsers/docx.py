@@ -42,6 +42,10 @@ def _numbering_formats(document) -> dict[tuple[str, str], str]:
     return out
 
 
+# A Word file's parts, unpacked, beyond which it is refused (real COEs are a few MB with images).
+MAX_UNPACKED = 200 * 2**20
+
+
 def docx_to_markdown(raw: bytes, path: str = "<docx>") -> str:
     """The markdown form of a ``.docx`` file's body."""
     try:
@@ -51,6 +55,11 @@ def docx_to_markdown(raw: bytes, path: str = "<docx>") -> str:
     except ImportError:  # pragma: no cover - a dependency of the project
         raise ParseError(path, None, "reading .docx needs python-docx") from None
     try:
+        unpacked = sum(m.file_size for m in zipfile.ZipFile(io.BytesIO(raw)).infolist())
+        if unpacked > MAX_UNPACKED:  # a zip bomb would take the process down, not just fail
+            raise ParseError(
+                path, None, f"unpacks to {unpacked // 2**20} MB, more than a document can hold"
+            )
         document = docx.Document(io.BytesIO(raw))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise ParseError(path, None, f"not a readable .docx file: {exc}") from None
