@@ -46,7 +46,7 @@ COLOURS: dict[str, str] = {
     "Sev0": "#7f1d1d",
     "Sev1": "#b91c1c",
     "Sev2": "#ea580c",
-    "Sev3": "#d97706",
+    "Sev3": "#eab308",  # yellow, not a second orange: Sev2 and Sev3 must tell apart
     "Sev4": "#65a30d",
     UNRATED: "#9aa5b1",
 }

@@ -60,6 +60,32 @@ def short(text: str, limit: int = 42) -> str:
     return cut.rstrip() + "…"
 
 
+def wrap(text: str, width: int = 34, lines: int = 2) -> str:
+    """Break a label into at most ``lines`` lines of about ``width`` characters (plotly ``<br>``),
+    the last cut with an ellipsis: a long theme name shows whole where a tick has two lines.
+
+    >>> wrap("Certificate or credential expired without renewal automation")
+    'Certificate or credential expired<br>without renewal automation'
+    >>> wrap("a b", 34)
+    'a b'
+    """
+    words, out = " ".join((text or "").split()).split(" "), []
+    while words and len(out) < lines - 1:
+        line = words.pop(0)
+        while words and len(line) + 1 + len(words[0]) <= width:
+            line += " " + words.pop(0)
+        out.append(line)
+    if words:
+        out.append(short(" ".join(words), width))
+    return "<br>".join(out)
+
+
+def systemic_first(rows: Sequence[dict]) -> list[dict]:
+    """Systemic themes before the rest, each group in its given (score) order: a chart of the
+    "most systemic" themes must not drop a systemic theme for a busier one-off cluster."""
+    return sorted(rows, key=lambda r: not r["systemic"])
+
+
 def theme_name(row: dict) -> str:
     """A theme as a reader names it: a known mechanism by its name (unique in the taxonomy),
     an emerging theme as ``"T04 · Load tests are not part of…"`` (the id keeps two themes with
@@ -157,17 +183,20 @@ def systemic_themes_figure(rows: Sequence[dict], top: int = 12) -> go.Figure:
     Bars are ordered by systemic score (rows come most systemic first); the bar's length is
     the COE count and its colour the number of services, so count x breadth reads at a glance.
     """
-    rows = list(rows)[:top]
+    rows = systemic_first(rows)[:top]
     if not rows:
         return empty_figure("No themes for these filters")
     rows = rows[::-1]  # plotly draws the first category at the bottom
     breadth = [len(r["services"]) for r in rows]
     # A corpus that names no services (many real postmortems) gets no breadth colour scale.
     named = any(breadth)
+    # Themes that are not systemic are drawn faded and say so, so the chart does not pass a
+    # busy one-off cluster off as systemic.
+    faded = [1.0 if r["systemic"] else 0.4 for r in rows]
     bar = {
         "type": "bar",
         "x": [r["coe_count"] for r in rows],
-        "y": [_esc(short(theme_name(r), 48)) for r in rows],
+        "y": [wrap(_esc(theme_name(r)), 36) for r in rows],
         "orientation": "h",
         "marker": (
             {
@@ -176,15 +205,21 @@ def systemic_themes_figure(rows: Sequence[dict], top: int = 12) -> go.Figure:
                 "cmin": 0,
                 "cmax": max(breadth),
                 "colorbar": {"title": {"text": "services"}, "thickness": 10, "len": 0.8},
+                "opacity": faded,
             }
             if named
-            else {"color": ACCENT}
+            else {"color": ACCENT, "opacity": faded}
         ),
         "text": [
-            plural(r["coe_count"], "COE") + (f" · {len(r['services'])} svc" if named else "")
+            plural(r["coe_count"], "COE")
+            + (f" · {len(r['services'])} svc" if named else "")
+            + ("" if r["systemic"] else " · not systemic")
             for r in rows
         ],
         "textposition": "auto",
+        # white on a faded bar does not read; dark text there
+        "insidetextfont": {"color": ["#ffffff" if r["systemic"] else INK for r in rows]},
+        "outsidetextfont": {"color": INK},
         "customdata": [
             [r["id"], _esc(r["label"]), r["score"], r["trend"], len(r["services"])] for r in rows
         ],
@@ -194,12 +229,12 @@ def systemic_themes_figure(rows: Sequence[dict], top: int = 12) -> go.Figure:
         ),
     }
     largest = max(r["coe_count"] for r in rows)
-    return _figure([bar], height=max(260, 30 * len(rows) + 60), xaxis=_count_axis(largest))
+    return _figure([bar], height=max(260, 36 * len(rows) + 60), xaxis=_count_axis(largest))
 
 
 def theme_quarter_heatmap(rows: Sequence[dict], quarters: Sequence[str], top: int = 15):
     """COEs per quarter for the most systemic themes (rows), over the given quarters."""
-    rows = list(rows)[:top]
+    rows = systemic_first(rows)[:top]
     if not rows or not quarters:
         return empty_figure("No themes for these filters")
     z = [[r["quarters"].get(q, 0) for q in quarters] for r in rows]
@@ -208,11 +243,13 @@ def theme_quarter_heatmap(rows: Sequence[dict], quarters: Sequence[str], top: in
         "z": z,
         "x": list(quarters),
         "y": [_esc(short(theme_name(r), 40)) for r in rows],
+        # the tick is cut to fit; the hover names the theme whole
+        "customdata": [[_esc(theme_name(r))] * len(quarters) for r in rows],
         "colorscale": [[0, "#f8fafc"], [0.001, "#dbeafe"], [1, "#1e3a8a"]],
         "xgap": 2,
         "ygap": 2,
         "colorbar": {"title": {"text": "COEs"}, "thickness": 10, **_whole_ticks(max(map(max, z)))},
-        "hovertemplate": "%{y}<br>%{x}: %{z} COEs<extra></extra>",
+        "hovertemplate": "%{customdata}<br>%{x}: %{z} COEs<extra></extra>",
     }
     return _figure(
         [heat],
@@ -255,6 +292,8 @@ def severity_mix_figure(coes: Iterable[COE], quarters: Sequence[str] | None = No
         yaxis=_count_axis(max(per_quarter.values())),
         barmode="stack",
         bargap=0.25,
+        # plotly hides a lone trace's legend: all-grey bars must still say "unrated"
+        showlegend=True,
         legend={"orientation": "h", "y": 1.08, "x": 0, "yanchor": "bottom"},
     )
 
@@ -271,8 +310,9 @@ def theme_grid_rows(rows: Sequence[dict]) -> list[dict]:
             "score": r["score"],
             "coes": r["coe_count"],
             "size": r["size"],
-            "services": len(r["services"]),
-            "teams": len(r["teams"]),
+            # None, not 0, when the theme's COEs name no service (team): absent is not zero
+            "services": len(r["services"]) or None,
+            "teams": len(r["teams"]) or None,
             "trend": r["trend"],
             "systemic": "yes" if r["systemic"] else "",
             "last_seen": r["last_seen"],
@@ -534,7 +574,7 @@ def theme_items(changes: dict[str, list[dict]]) -> dict[str, list[dict]]:
                 "label": r["label"],
                 "coes_in_quarter": r["coes_in_period"],
                 "coes_total": r["coe_count"],
-                "services": len(r["services"]),
+                "services": len(r["services"]) or None,
                 "trend": r["trend"],
                 "systemic": "yes" if r["systemic"] else "",
             }

@@ -20,8 +20,11 @@ RESET = "filters-reset"
 SUMMARY = "filters-summary"
 
 
-def quarter_marks(quarters: list[str], most: int = 12) -> dict[int, str]:
+def quarter_marks(quarters: list[str], most: int = 8) -> dict[int, str]:
     """Slider marks: every quarter when there are few, else evenly thinned (ends kept).
+
+    The slider is about 380 px wide and a "2025Q1" mark about 45 px: more than eight marks run
+    together ("2024Q12024Q2…").
 
     >>> quarter_marks(["2025Q1", "2025Q2", "2025Q3"])
     {0: '2025Q1', 1: '2025Q2', 2: '2025Q3'}

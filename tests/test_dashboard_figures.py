@@ -62,6 +62,32 @@ def test_systemic_bars_without_services_drop_the_breadth_scale_and_count_whole_c
     assert "dtick" not in named["layout"]["xaxis"]
 
 
+def test_systemic_chart_and_heatmap_put_every_systemic_theme_first_and_fade_the_rest():
+    # a busy one-off cluster outscoring a systemic theme must not push it out of the chart
+    rows = [_row("T01", "busy", {}, systemic=False, coes=6)]
+    rows += [_row(f"T1{i}", f"filler {i}", {}, systemic=False) for i in range(12)]
+    rows.append(_row("T-cert", "Certificate expired", {}, systemic=True, coes=3))
+    bar = fig.systemic_themes_figure(rows).to_dict()["data"][0]
+    assert bar["y"][-1] == "Certificate expired"  # top of the chart
+    assert bar["marker"]["opacity"][-1] == 1.0 and set(bar["marker"]["opacity"][:-1]) == {0.4}
+    assert bar["text"][0].endswith("not systemic") and "not" not in bar["text"][-1]
+    heat = fig.theme_quarter_heatmap(rows, ["2025Q1"]).to_dict()["data"][0]
+    assert heat["y"][0] == "Certificate expired"
+
+
+def test_theme_rows_give_absent_services_as_none_not_zero():
+    rows = [_row("T01", "x", {}, services=()), _row("T02", "y", {}, services=("a",))]
+    assert [r["services"] for r in fig.theme_grid_rows(rows)] == [None, 1]
+    items = fig.theme_items({"new": [{**rows[0], "coes_in_period": 1}]})
+    assert items["new"][0]["services"] is None
+
+
+def test_long_theme_names_wrap_onto_two_tick_lines_instead_of_being_cut():
+    name = "Certificate or credential expired without renewal automation"
+    assert fig.wrap(name, 36).replace("<br>", " ") == name
+    assert fig.wrap("one two three four five six seven", 8, 2) == "one two<br>three…"
+
+
 def test_heatmap_counts_per_quarter():
     rows = [_row("T01", "x", {"2025Q1": 2, "2025Q3": 1}), _row("T02", "y", {"2025Q2": 4})]
     d = fig.theme_quarter_heatmap(rows, ["2025Q1", "2025Q2", "2025Q3"]).to_dict()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, callback, html
 
+from analytics.followthrough import DONE
 from dashboard import data
 from dashboard import figures as fig
 from dashboard.components import card, graph, kpi
@@ -16,6 +17,7 @@ KPIS = "overview-kpis"
 SYSTEMIC = "overview-systemic"
 HEATMAP = "overview-heatmap"
 SEVERITY = "overview-severity"
+NOT_RECORDED = -1  # repeat despite action cannot be seen: no action records being done
 
 
 def layout(**_query) -> html.Div:
@@ -40,13 +42,15 @@ def layout(**_query) -> html.Div:
                     card(
                         "Most systemic themes",
                         graph(fig.empty_figure("Loading…"), SYSTEMIC),
-                        subtitle="Ranked by systemic score; bar length = COEs; colour = services "
-                        "hit, when the COEs name their services.",
+                        subtitle="Systemic themes first, by systemic score; faded bars are "
+                        "themes that are not systemic. Bar length = COEs; colour = services hit, "
+                        "when the COEs name their services.",
                     ),
                     card(
                         "Themes by quarter",
                         graph(fig.empty_figure("Loading…"), HEATMAP),
-                        subtitle="COEs per quarter for the 15 most systemic themes.",
+                        subtitle="COEs per quarter for the same themes (up to 15), in the "
+                        "same order.",
                     ),
                 ],
             ),
@@ -73,10 +77,12 @@ def headline_cards(values: dict, repeats: int | None) -> list:
         kpi("COEs in a systemic theme", share),
         kpi(
             "Repeat despite action",
-            "n/a" if repeats is None else f"{repeats:,}",
-            "theme came back after an earlier COE's action was done and due"
-            if repeats is not None
-            else "follow-through not available",
+            "n/a" if repeats is None else "—" if repeats == NOT_RECORDED else f"{repeats:,}",
+            "follow-through not available"
+            if repeats is None
+            else "no action is recorded as done by a due date"
+            if repeats == NOT_RECORDED
+            else "theme came back after an earlier COE's action was done and due",
         ),
     ]
 
@@ -102,6 +108,10 @@ def update(filters_data: dict | None):
     repeats = None
     if snapshot.repeats is not None:
         repeats = sum(c.id in snapshot.repeats for c in coes)
+        # A repeat needs an earlier action recorded as done by a due date; with none such
+        # (documents that give no action status), 0 would claim every fix held.
+        if not repeats and not any(a.status == DONE and a.due for c in coes for a in c.actions):
+            repeats = NOT_RECORDED
     values = fig.headline(coes, rows, snapshot.systemic_share(filters))
     return (
         headline_cards(values, repeats),

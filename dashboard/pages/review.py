@@ -47,11 +47,17 @@ THEME_COLUMNS = [
 # Recurring themes are a grid, not an HTML table: rows are data, so a quarter with a hundred
 # recurring themes costs the server nothing to lay out.
 THEME_GRID = [
-    {"field": "id", "headerName": "Theme", "cellRenderer": "ThemeLink", "width": 110},
+    {"field": "id", "headerName": "Theme", "cellRenderer": "ThemeLink", "width": 170},
     {"field": "label", "headerName": "Label", "flex": 1, "minWidth": 120, "tooltipField": "label"},
     {"field": "coes_in_quarter", "headerName": "This qtr", "width": 120, "sort": "desc"},
     {"field": "coes_total", "headerName": "All time", "width": 115},
-    {"field": "services", "headerName": "Svcs", "width": 100},
+    {
+        "field": "services",
+        "headerName": "Svcs",
+        "width": 100,
+        # a theme whose COEs name no service: absent, not 0
+        "valueFormatter": {"function": "params.value == null ? '—' : params.value"},
+    },
     {
         "field": "trend",
         "headerName": "Trend",
@@ -63,7 +69,7 @@ THEME_GRID = [
     },
 ]
 ACTION_GRID = [
-    {"field": "coe", "headerName": "COE", "cellRenderer": "CoeLink", "width": 150},
+    {"field": "coe", "headerName": "COE", "cellRenderer": "CoeLink", "width": 175},
     {
         "field": "action",
         "headerName": "Action",
@@ -175,9 +181,18 @@ def update(q: str | None, filters_data: dict | None):
 def review_body(review: dict) -> list:
     s, themes, actions = review["summary"], review["themes"], review["actions"]
     severe = sum(n for k, n in s["severity"].items() if severity.is_high(k))
+    # COEs that give no severity leave the high-severity count unknown, not 0.
+    rated = sum(n for k, n in s["severity"].items() if k != severity.UNRATED)
 
     def minutes(v):
-        return "—" if v is None else f"{v:g} min"
+        # "2825.5 min" is unreadable at a glance; a median of days reads as days
+        if v is None:
+            return "—"
+        if v < 120:
+            return f"{v:.0f} min"
+        if v < 48 * 60:
+            return f"{v / 60:.1f} h"
+        return f"{v / 1440:.1f} days"
 
     def theme_table(items, empty):
         # New and rising are short lists in narrow cards, where a wrapping table reads better
@@ -202,7 +217,15 @@ def review_body(review: dict) -> list:
             className="kpis",
             children=[
                 kpi("COEs", str(s["coes"]), review["quarter"]),
-                kpi(severity.HIGH_LABEL, str(severe), "high severity"),
+                kpi(
+                    severity.HIGH_LABEL,
+                    str(severe) if rated else "—",
+                    "high severity"
+                    if rated == s["coes"]
+                    else f"high severity; {s['coes'] - rated} COEs not rated"
+                    if rated
+                    else "no COE states a severity",
+                ),
                 kpi("Median time to detect", minutes(s["median_ttd"])),
                 kpi("Median time to mitigate", minutes(s["median_ttm"])),
                 kpi("New themes", str(len(themes["new"]))),

@@ -36,8 +36,11 @@ DOWNLOAD_THEMES = "themes-download-themes"
 DOWNLOAD_ACTIONS = "themes-download-actions"
 EXPORT_LABELS = {"themes": "Export themes", "actions": "Export action families"}
 
+# A count the documents do not give (no service named) is absent, not 0.
+ABSENT = {"function": "params.value == null ? '—' : params.value"}
 COLUMNS = [
-    {"field": "id", "headerName": "Theme", "width": 90, "pinned": "left"},
+    # mechanism ids run to ~20 characters ("T-failover-untested"): show them whole
+    {"field": "id", "headerName": "Theme", "width": 170, "pinned": "left", "tooltipField": "id"},
     {"field": "label", "headerName": "Label", "flex": 3, "minWidth": 240, "tooltipField": "label"},
     {
         "field": "score",
@@ -47,8 +50,20 @@ COLUMNS = [
         "sort": "desc",
     },
     {"field": "coes", "headerName": "COEs", "width": 90, "filter": "agNumberColumnFilter"},
-    {"field": "services", "headerName": "Services", "width": 110, "filter": "agNumberColumnFilter"},
-    {"field": "teams", "headerName": "Teams", "width": 95, "filter": "agNumberColumnFilter"},
+    {
+        "field": "services",
+        "headerName": "Services",
+        "width": 110,
+        "filter": "agNumberColumnFilter",
+        "valueFormatter": ABSENT,
+    },
+    {
+        "field": "teams",
+        "headerName": "Teams",
+        "width": 95,
+        "filter": "agNumberColumnFilter",
+        "valueFormatter": ABSENT,
+    },
     {
         "field": "trend",
         "headerName": "Trend",
@@ -214,9 +229,19 @@ def theme_detail(snapshot: data.Snapshot, theme_id: str | None, filters: data.Fi
             html.P(
                 "Showing the most systemic theme; click a row above to change."
                 if auto
-                else f"{fig.plural(row['coe_count'], 'COE')} · "
-                f"{fig.plural(len(row['services']), 'service')} · "
-                f"{fig.plural(len(row['teams']), 'team')} · {row['first_seen']} → {row['last_seen']}",
+                else " · ".join(
+                    [
+                        fig.plural(row["coe_count"], "COE"),
+                        # absent, not "0 services", when the documents name none
+                        fig.plural(len(row["services"]), "service")
+                        if row["services"]
+                        else "services not named",
+                        fig.plural(len(row["teams"]), "team")
+                        if row["teams"]
+                        else "teams not named",
+                        f"{row['first_seen']} → {row['last_seen']}",
+                    ]
+                ),
                 className="muted",
             ),
             html.Blockquote(row["representative"], className="representative"),
@@ -297,19 +322,31 @@ def followthrough_panel(snapshot: data.Snapshot, theme_id: str, filters: data.Fi
     if ft is None:
         return note("No COEs of this theme under these filters.")
     repeats = ft["repeats"]
+    # When no action says whether it was done, done / overdue / repeat are unknown, not 0.
+    blind = ft["actions"] > 0 and ft["unknown"] == ft["actions"]
+
+    def count(n: int) -> str:
+        return "—" if blind else str(n)
+
     return html.Div(
         [
             html.Div(
                 className="kpis kpis-small",
                 children=[
-                    kpi("Promised", str(ft["actions"])),
+                    kpi(
+                        "Promised",
+                        str(ft["actions"]),
+                        f"{ft['unknown']} without status" if ft["unknown"] else None,
+                    ),
                     kpi(
                         "Done",
-                        str(ft["done"]),
-                        f"{ft['done_pct']:g}%" if ft["done_pct"] is not None else None,
+                        count(ft["done"]),
+                        f"{ft['done_pct']:g}%"
+                        if ft["done_pct"] is not None and not blind
+                        else None,
                     ),
-                    kpi("Overdue", str(ft["overdue"])),
-                    kpi("Repeat despite action", str(len(repeats))),
+                    kpi("Overdue", count(ft["overdue"])),
+                    kpi("Repeat despite action", count(len(repeats))),
                 ],
             ),
             html.Div(
@@ -325,7 +362,12 @@ def followthrough_panel(snapshot: data.Snapshot, theme_id: str, filters: data.Fi
                 className="repeat-list",
             )
             if repeats
-            else html.P("No repeat after action so far.", className="muted"),
+            else html.P(
+                "No action of this theme records a status: whether they were done is unknown."
+                if blind
+                else "No repeat after action so far.",
+                className="muted",
+            ),
         ]
     )
 
