@@ -7,6 +7,7 @@ record a warning instead of guessing.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from datetime import date
@@ -194,7 +195,14 @@ def parse_duration_minutes(value: object) -> float | None:
         return None
     if isinstance(value, (int, float)):
         return _finite(value)
-    text = str(value).strip()
+    return _text_minutes(str(value))
+
+
+# Durations ("15 minutes", "1h 20m") recur within and across documents, and every metric line
+# and impact paragraph is read for one; the result depends on the text only.
+@functools.lru_cache(maxsize=8192)
+def _text_minutes(text: str) -> float | None:
+    text = text.strip()
     bare = _BARE_NUMBER.match(text)
     if bare:
         return _finite(float(bare.group(1)))

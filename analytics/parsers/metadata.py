@@ -270,6 +270,14 @@ def split_meta_line(text: str) -> list[str] | None:
         and (text.count(": ") < 2 or len(_KEY_COLON.findall(text)) < 2)
     ):
         return None
+    parts = _meta_segments(text)
+    return list(parts) if parts is not None else None
+
+
+# Metadata lines repeat across documents and a header line is read both for its keys and its
+# byline; the result depends on the text only (a tuple, so that no caller can change it).
+@functools.lru_cache(maxsize=16384)
+def _meta_segments(text: str) -> tuple[str, ...] | None:
     if not any(sep in text for sep in _SEP_CHARS) or text.lstrip().startswith("|"):
         return None
     clean = clean_inline(text).strip(" *_")
@@ -279,10 +287,10 @@ def split_meta_line(text: str) -> list[str] | None:
         keyed = sum(_known_pair(p) for p in parts)
         short = sum(len(p.split()) <= 6 for p in parts)
         if keyed >= 2 or (len(parts) >= 3 and short * 2 > len(parts)):
-            return parts
+            return tuple(parts)
     parts = [p.strip(" *_") for p in _DASH_SEP.split(clean) if p.strip(" *_")]
     if len(parts) >= 2 and all(_known_pair(p) for p in parts):
-        return parts
+        return tuple(parts)
     return None
 
 

@@ -303,7 +303,11 @@ def read_document(path: str | os.PathLike, limit: int) -> bytes:
         if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced since the stat above
             raise ParseError(name, None, "not a regular file; not read")
         try:
-            raw = fh.read(limit + 1)
+            # read(n) allocates n bytes up front: ask for the size stat gave (plus one byte to
+            # see growth), and only a file that grew since is read on, up to the limit
+            raw = fh.read(min(st.st_size, limit) + 1)
+            if st.st_size < len(raw) <= limit:
+                raw += fh.read(limit + 1 - len(raw))
         except OSError as exc:
             raise ParseError(name, None, _os_reason(path, exc)) from None
     if len(raw) > limit:
