@@ -121,6 +121,13 @@ def analyze(
     root_profiles = causal_profiles(coes, statements, vectors)
     cue_memo: dict = {}  # cause statement -> the cues it holds, read once per run
     matched = match_mechanisms(coes, statements, vectors, mechanisms, protos, cue_memo)
+    if previous is not None:
+        # An extended run keeps each earlier COE's match: a refitted TF-IDF space can tip the
+        # embedding's vote, and a theme must not lose COEs because others arrived.
+        earlier = {s.coe for s in previous.statements}
+        matched = {c: m for c, m in matched.items() if c not in earlier} | {
+            c: m for c, m in previous.settings.get("mechanism_of", {}).items() if c in earlier
+        }
     root_statements = [s for s in statements if s.kind == ROOT_CAUSE]
 
     def discover(free, block):
@@ -187,6 +194,7 @@ def analyze(
             **settings.__dict__,
             "space": space,
             "taxonomy_digest": taxonomy_digest(mechanisms),
+            "mechanism_of": matched,
             "corpus": corpus,
             "timings": timings,
             "cuts": cuts,

@@ -97,6 +97,8 @@ def find_themes(
     for tid, ids in _members_by_theme(found).items():
         if tid.startswith(MECHANISM_PREFIX):  # an extended run keeps an earlier merge
             mid = tid.removeprefix(MECHANISM_PREFIX)
+        elif old:
+            mid = None  # an emerging theme keeps its id while runs extend it
         else:
             rows = [row_of[sid] for sid in ids]
             texts = [statements[i].text for i in rows]
