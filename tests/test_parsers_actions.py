@@ -104,3 +104,43 @@ def test_prose_paragraph_in_actions_is_warned():
 def test_url_only_items_are_not_actions():
     coe = actions("- Add tests\n    - https://github.com/x/y/pull/1\n")
     assert [a.title for a in coe.actions] == ["Add tests"]
+
+
+def test_priority_and_status_searches_find_what_the_whole_patterns_find():
+    # the searches start past text that cannot begin a match; they must find the same match
+    import random
+
+    from analytics.parsers import actions as A
+
+    def same(x, y):
+        return (x is None and y is None) or (
+            x and y and (x.span(), x.groups()) == (y.span(), y.groups())
+        )
+
+    rng = random.Random(7)
+    words = [
+        *"abdehilmoprstuw ()[],;:=.'-PSD",
+        "pri",
+        "high",
+        "low",
+        "p1",
+        "P 2",
+        "critical",
+        "medium",
+        "priority",
+        "status: ",
+        "done",
+        "(done)",
+        "[ in progress ]",
+        "wip",
+        "ſ",
+        "İ",
+    ]
+    found = 0
+    for _ in range(20000):
+        body = "".join(rng.choice(words) for _ in range(rng.randint(0, 18)))
+        assert same(A._priority_search(body), A._PRIORITY.search(body)), body
+        gate = "(" in body or "[" in body or "status" in body.lower()
+        assert same(A._status_search(body), A._STATUS.search(body) if gate else None), body
+        found += A._PRIORITY.search(body) is not None
+    assert found > 300

@@ -82,6 +82,28 @@ _ROLE = re.compile(
 
 
 _YEAR = re.compile(r"\d{4}|'\d{2}\b")
+# Every match of _PRIORITY holds one of these words, at most an opening bracket and spaces
+# after the match's start.
+_PRIORITY_CUES = ("pri", "critical", "high", "medium", "low", "p0", "p1", "p2", "p3", "p4")
+
+
+def _priority_search(body: str) -> re.Match[str] | None:
+    """``_PRIORITY.search(body)``, started just before the first cue word: the pattern's five
+    branches cost a try at every character of a long item. Only for ASCII text: under IGNORECASE
+    some non-ASCII letters (dotless i) match ASCII ones that ``str.lower`` does not give."""
+    if not body.isascii():
+        return _PRIORITY.search(body)
+    low = body.lower()
+    first = -1
+    for cue in _PRIORITY_CUES:
+        # a cue starting before the first found so far may end after its start
+        at = low.find(cue, 0, first + len(cue) - 1 if first >= 0 else len(low))
+        if at >= 0:
+            first = at
+    if first < 0:
+        return None
+    # search(body, pos) still sees the text before pos for \b and lookbehinds
+    return _PRIORITY.search(body, max(len(body[:first].rstrip()) - 1, 0))
 
 
 def _date_in(text: str, after: str | None) -> tuple[str | None, re.Match[str] | None]:
@@ -102,6 +124,17 @@ def _date_in(text: str, after: str | None) -> tuple[str | None, re.Match[str] | 
 
 def _cut(text: str, span: tuple[int, int]) -> str:
     return text[: span[0]] + " " + text[span[1] :]
+
+
+def _status_search(body: str) -> re.Match[str] | None:
+    """``_STATUS.search(body)`` where ``body`` holds a bracket or "status", started at the first
+    of them: a match starts at one (in ASCII text: under IGNORECASE a long s matches "s", and
+    ``str.lower`` may change a non-ASCII text's length)."""
+    low = body.lower()
+    if not body.isascii():
+        return _STATUS.search(body) if "(" in body or "[" in body or "status" in low else None
+    starts = [at for at in (body.find("("), body.find("["), low.find("status")) if at >= 0]
+    return _STATUS.search(body, min(starts)) if starts else None
 
 
 _TICKET = re.compile(r"^[A-Z][A-Z0-9]{1,9}(?:-[A-Z0-9]+)*-\d{1,7}$")
@@ -272,7 +305,7 @@ def action_from_text(
             body = _cut(body, m.span())
 
     priority = None
-    m = _PRIORITY.search(body)
+    m = _priority_search(body)
     if m:
         priority = normalize_priority(
             m.group("a") or m.group("b") or m.group("c") or m.group("d") or m.group("e")
@@ -313,7 +346,7 @@ def action_from_text(
             after_note = None
     if after_note:  # not a field parenthesis: the note stays in the title
         body = f"{body} — {after_note}"
-    m = _STATUS.search(body) if "(" in body or "[" in body or "status" in body.lower() else None
+    m = _status_search(body)
     if m:
         status = normalize_status(m.group("a") or m.group("b"))
         body = _cut(body, m.span())
