@@ -14,7 +14,7 @@ Four parts, each printed as a table:
              Targets: fused recall@5 >= 0.9 and MRR >= 0.8, and above both BM25 and document.
              ``--seed N`` (repeatable) scores other corpora: 1 and 2 tune the fusion weights
              (``tune_search.py``), so only 0 and 3 and up are held out.
-``dfds``     the real DFDS postmortems (/work/shared/corpora/dfds): does each recurring incident
+``dfds``     the real DFDS postmortems (../shared/corpora/dfds): does each recurring incident
              find its sibling(s) in its top 5 (searched by stored id, itself excluded)?
 ``scale``    100,000 COEs. Embedding 100k documents with the real model would take hours here,
              so the index is synthesised from the analysed 1k one: its arrays are tiled 100
@@ -53,14 +53,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 OUT = Path(__file__).resolve().parent / "out"
-DFDS = Path("/work/shared/corpora/dfds")
-DFDS_GROUPS = (
-    ("PM2021-005", "PM2021-006", "PM2021-007"),
-    ("PM2022-002", "PM2023-002"),
-    ("PM2020-002", "PM2020-009"),
-    ("PM2021-002", "PM2021-003"),
-    ("PM2022-004", "PM2022-007"),
-)
+from benchmarks.search_sets import DFDS, DFDS_GROUPS  # noqa: E402
 
 
 def log(msg: str) -> None:

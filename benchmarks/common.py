@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# The devset and real corpora live beside the project (../shared), never in it.
+SHARED = Path(__file__).resolve().parents[2] / "shared"
 OUT = ROOT / "benchmarks" / "out"
 
 if str(ROOT) not in sys.path:  # so that `python benchmarks/x.py` finds the packages

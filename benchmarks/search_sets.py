@@ -4,7 +4,7 @@ Three sets, each a store built with the project's own parsers and ``coe analyze`
 model), a list of queries with the documents a bar raiser would want back, and the raw text of
 every document for the baselines:
 
-``devset``     ``/work/shared/devset``: 48 COEs of one fictional company in eight formats, and
+``devset``     ``../shared/devset``: 48 COEs of one fictional company in eight formats, and
                12 short drafts (2-4 sentences) whose relevant documents are the four COEs of the
                draft's failure mechanism. A document the parsers cannot read is not in the store,
                so coegraph cannot return it (the baselines read every file): parsing counts.
@@ -49,7 +49,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 OUT = ROOT / "benchmarks" / "out"
-SHARED = Path("/work/shared")
+SHARED = ROOT.parent / "shared"  # the devset and real corpora, beside the project
 DEVSET = SHARED / "devset"
 DFDS = SHARED / "corpora" / "dfds"
 DFDS_GROUPS = (

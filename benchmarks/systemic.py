@@ -25,7 +25,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 from benchmarks import common  # noqa: E402
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
-DEVSET = Path("/work/shared/devset")
+DEVSET = common.SHARED / "devset"
 
 
 def _analysed(folder: Path, tmp: str):

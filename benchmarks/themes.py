@@ -4,7 +4,7 @@ Two corpora, each printed as a Markdown table of ARI / NMI / purity side by side
 
 ``generated``  the generator's 1,000-COE corpus (seed 0), with its ground truth (labels.json).
                Themes are scored per COE, action families per action.
-``dfds``       the real DFDS postmortems (/work/shared/corpora/dfds); their ``Category`` field
+``dfds``       the real DFDS postmortems (../shared/corpora/dfds); their ``Category`` field
                (Stats section, ``- Category: Kubernetes``) is a weak label of the theme. Only the
                documents that carry one are scored (the 2019 ones do not).
 
@@ -48,7 +48,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 
 from benchmarks import common  # noqa: E402
 
-DFDS = Path("/work/shared/corpora/dfds")
+DFDS = common.SHARED / "corpora" / "dfds"
 CATEGORY = re.compile(r"^\s*[-*]\s*Category:\s*(.+?)\s*$", re.M)
 
 
@@ -232,7 +232,7 @@ def run_generated(n: int, seed: int) -> dict:
     return {"corpus": f"generated n={n} seed={seed}", **result}
 
 
-DEVSET = Path("/work/shared/devset")
+DEVSET = common.SHARED / "devset"
 
 
 def devset_labels(conn, gold: dict) -> dict:
