@@ -144,3 +144,47 @@ def test_priority_and_status_searches_find_what_the_whole_patterns_find():
         assert same(A._status_search(body), A._STATUS.search(body) if gate else None), body
         found += A._PRIORITY.search(body) is not None
     assert found > 300
+
+
+def test_owner_handle_due_and_edge_shortcuts_match_the_patterns():
+    # started at a cue word, or written as substring tests, they must find what the patterns do
+    import random
+
+    from analytics.parsers import actions as A
+
+    def spans(ms):
+        return [(m.span(), m.groups()) for m in ms]
+
+    rng = random.Random(11)
+    words = [
+        *"abdehiortuwy ()[],;:=.@-|·—/",
+        "owner",
+        "Owners",
+        "assigned to",
+        "who",
+        "dri",
+        "due",
+        "By",
+        "eta",
+        "deadline",
+        "target date",
+        "before",
+        " - ",
+        " — ",
+        "@team",
+        "2025-01-02",
+        "ſ",
+        "K",
+    ]
+    for _ in range(20000):
+        body = "".join(rng.choice(words) for _ in range(rng.randint(0, 16)))
+        got = A._search_from(A._OWNER, body, A._OWNER_CUES)
+        assert spans([got] if got else []) == spans([m for m in [A._OWNER.search(body)] if m])
+        assert spans(A._finditer_from(A._DUE_KEY, body, A._DUE_CUES)) == spans(
+            A._DUE_KEY.finditer(body)
+        )
+        assert A._may_separate(body) == (A._MAY_SEPARATE.search(body) is not None)
+        title = " ".join(body.split())
+        assert title.rstrip(A._EDGE_CHARS).lstrip(A._EDGE_CHARS) == A._LEAD.sub(
+            "", A._TRAIL.sub("", title)
+        )

@@ -9,6 +9,7 @@ and a status ("status: in progress", "[done]", a ticked checkbox or a leading �
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from analytics.normalize import find_date, may_start_date, normalize_priority, normalize_status
 from analytics.parsers.blocks import (
@@ -85,6 +86,48 @@ _YEAR = re.compile(r"\d{4}|'\d{2}\b")
 # Every match of _PRIORITY holds one of these words, at most an opening bracket and spaces
 # after the match's start.
 _PRIORITY_CUES = ("pri", "critical", "high", "medium", "low", "p0", "p1", "p2", "p3", "p4")
+
+
+# Words a match of _OWNER, _DUE_KEY starts with (case aside).
+_OWNER_CUES = ("owner", "assignee", "assigned to", "who", "responsible", "dri")
+_DUE_CUES = ("due", "by", "eta", "deadline", "target", "before")
+_EDGE_CHARS = " ,;:-–—|"
+
+
+def _first_cue(body: str, cues: tuple[str, ...]) -> int | None:
+    """Where the first of ``cues`` starts in ``body`` lower-cased (-1: none), or None when
+    ``body`` is not ASCII: under IGNORECASE a long s matches "s" and the Kelvin sign "k", and
+    ``str.lower`` may change a non-ASCII text's length."""
+    if not body.isascii():
+        return None
+    low = body.lower()
+    return min((at for cue in cues if (at := low.find(cue)) >= 0), default=-1)
+
+
+def _search_from(pattern: re.Pattern[str], body: str, cues: tuple[str, ...]) -> re.Match | None:
+    """``pattern.search(body)`` for a pattern whose matches start with one of ``cues``, started
+    at the first cue: an unanchored case-insensitive search costs a try at every character."""
+    first = _first_cue(body, cues)
+    if first is None:
+        return pattern.search(body)
+    return pattern.search(body, first) if first >= 0 else None
+
+
+def _finditer_from(
+    pattern: re.Pattern[str], body: str, cues: tuple[str, ...]
+) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(body)`` for a pattern whose matches start with one of ``cues``."""
+    first = _first_cue(body, cues)
+    if first is None:
+        return pattern.finditer(body)
+    return pattern.finditer(body, first) if first >= 0 else iter(())
+
+
+def _may_separate(body: str) -> bool:
+    """``_MAY_SEPARATE.search(body)`` as plain substring tests."""
+    return (
+        "·" in body or "•" in body or "|" in body or " - " in body or " – " in body or " — " in body
+    )
 
 
 def _priority_search(body: str) -> re.Match[str] | None:
@@ -280,7 +323,7 @@ def action_from_text(
     owner = None
     body = _LEAD.sub("", body.lstrip(" ·•")) if ident else body  # "PAY-2201 · Publish ..."
     sep_fields: dict[str, str] = {}
-    split = _separated_fields(body, incident_date) if _MAY_SEPARATE.search(body) else None
+    split = _separated_fields(body, incident_date) if _may_separate(body) else None
     if split is not None:
         body, sep_fields = split
         owner = sep_fields.get("owner")
@@ -294,12 +337,17 @@ def action_from_text(
         owner = m.group("o").strip()
         body = body[m.end() :]
     # each pattern needs a character the cheap ``in`` tests look for; most items have none
-    m = _OWNER.search(body) if owner is None and (":" in body or "=" in body) else None
+    m = (
+        _search_from(_OWNER, body, _OWNER_CUES)
+        if owner is None and (":" in body or "=" in body)
+        else None
+    )
     if m:
         owner = m.group("o").strip() or None
         body = _cut(body, m.span())
     else:
-        m = _HANDLE.search(body) if "@" in body else None
+        at = body.find("@")
+        m = _HANDLE.search(body, at) if at >= 0 else None  # a match starts at its "@"
         if m:
             owner = "@" + m.group("o")
             body = _cut(body, m.span())
@@ -314,7 +362,7 @@ def action_from_text(
             body = _cut(body, m.span())
 
     due = None
-    for km in _DUE_KEY.finditer(body) if _HAS_DIGIT.search(body) else ():
+    for km in _finditer_from(_DUE_KEY, body, _DUE_CUES) if _HAS_DIGIT.search(body) else ():
         after = body[km.end() : km.end() + 40]
         if not may_start_date(after):  # "by" is mostly just a word
             continue
@@ -361,7 +409,8 @@ def action_from_text(
     title = _EMPTY_PARENS.sub(" ", body) if "(" in body or "[" in body else body
     # str.split() splits on the same whitespace as \s+ and is much cheaper than re.sub
     title = " ".join(title.split())
-    title = _LEAD.sub("", _TRAIL.sub("", title)).strip()
+    # after the join the only whitespace left is " ", so stripping these is _TRAIL and _LEAD
+    title = title.rstrip(_EDGE_CHARS).lstrip(_EDGE_CHARS).strip()
     return Action(id=ident, title=title, priority=priority, owner=owner, due=due, status=status)
 
 
