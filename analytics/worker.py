@@ -9,8 +9,8 @@ and progress bars back to the command, and exits after ``IDLE_SECONDS`` without 
 ``coe analyze`` uses a running worker even without the flag; ``coe worker --stop`` stops it.
 
 The same worker answers ``coe similar`` (:func:`similar`): it keeps the precedent index of the
-store's latest run, with the model loaded, and builds it again right after each run it makes,
-so a search costs a query, not a model load and an index load. ``coe similar`` never starts a
+store's latest run, with the model loaded, built on the first search after each run, so a
+search costs a query, not a model load and an index load. ``coe similar`` never starts a
 worker; without one it searches in its own process.
 
 The command sends settings it has resolved itself (model, device), so the worker's own
@@ -185,10 +185,9 @@ def serve(store: Path, idle_seconds: float = IDLE_SECONDS) -> None:
                         _serve_similar(client, store, request["query"], memo, indexes)
                         continue
                     _serve_one(client, store, request, memo)
-                # The client has its exit code: the new run's precedent index is built now,
-                # so that the next `coe similar` finds it ready (and saved beside the store).
-                with contextlib.suppress(Exception):
-                    _precedent_index(store, memo, indexes)
+                # The precedent index is built on the first `coe similar` after a run, not
+                # here: at 10,000 COEs it takes minutes of embedding, and the next analyze (the
+                # worker's main job) would wait behind it.
                 # What the memo holds lives on: keep the collector from walking it every run.
                 gc.collect()
                 gc.freeze()
