@@ -21,6 +21,7 @@ from analytics.analysis import (
     Statement,
     load_analysis,
     save_analysis,
+    statement_id,
 )
 from analytics.cluster import make_clusterer
 from analytics.embed import embed_texts, make_embedder
@@ -28,9 +29,9 @@ from analytics.label import CTfidfLabeler
 from analytics.lint_store import lint_changed
 from analytics.masking import entity_pattern, mask, names_to_mask
 from analytics.mechanisms import load_taxonomy, prototype_texts, prototypes, taxonomy_digest
-from analytics.record import COE, leaf_whys
+from analytics.record import COE
 from analytics.store import load_coes, transaction
-from analytics.themes import find_themes, match_mechanisms
+from analytics.themes import find_themes, leaf_why_ids, match_mechanisms
 
 
 @dataclass(frozen=True)
@@ -120,20 +121,28 @@ def analyze(
     cuts: dict[str, float | None] = {}
     root_profiles = causal_profiles(coes, statements, vectors)
     cue_memo: dict = {}  # cause statement -> the cues it holds, read once per run
-    matched = match_mechanisms(coes, statements, vectors, mechanisms, protos, cue_memo)
+    # An extended run keeps each earlier COE's match and matches only the new COEs: a refitted
+    # TF-IDF space can tip the embedding's vote, a theme must not lose COEs because others
+    # arrived, and reading every statement's cues again cost most of a small run.
+    earlier = set() if previous is None else {s.coe for s in previous.statements}
+    new_rows = [i for i, s in enumerate(statements) if s.coe not in earlier]
+    matched = match_mechanisms(
+        [c for c in coes if c.id not in earlier],
+        [statements[i] for i in new_rows],
+        vectors[new_rows],
+        mechanisms,
+        protos,
+        cue_memo,
+    )
     if previous is not None:
-        # An extended run keeps each earlier COE's match: a refitted TF-IDF space can tip the
-        # embedding's vote, and a theme must not lose COEs because others arrived.
-        earlier = {s.coe for s in previous.statements}
-        matched = {c: m for c, m in matched.items() if c not in earlier} | {
-            c: m for c, m in previous.settings.get("mechanism_of", {}).items() if c in earlier
-        }
+        kept = previous.settings.get("mechanism_of", {})
+        matched |= {c: m for c, m in kept.items() if c in earlier}
     root_statements = [s for s in statements if s.kind == ROOT_CAUSE]
 
     def discover(free, block):
         clusterer = make_clusterer(settings.clusterer, settings.seed)
         labels = clusterer.fit_predict(block, groups=[s.coe for s in free]) if free else []
-        cuts[ROOT_CAUSE] = getattr(clusterer, "threshold_", None) if free else None
+        cuts[ROOT_CAUSE] = clusterer.threshold_ if free else None
         return {s.id: int(n) for s, n in zip(free, labels, strict=True) if n >= 0}
 
     def extend(previous, kept, free, block):
@@ -272,15 +281,12 @@ def coe_statements(coe: COE, pattern, masked: dict[str, str]) -> list[Statement]
             masked[text] = mask(text, pattern)
         return Statement(sid, coe.id, kind, ref, text, masked[text])
 
-    out = [
-        statement(f"{coe.id}#rc{i}", ROOT_CAUSE, str(i), t) for i, t in enumerate(coe.root_causes)
+    parts = [
+        *((ROOT_CAUSE, str(i), t) for i, t in enumerate(coe.root_causes)),
+        *((WHY, w.id, w.answer or w.question or "") for w in coe.whys),
+        *((ACTION, str(i), a.title) for i, a in enumerate(coe.actions)),
     ]
-    out += [
-        statement(f"{coe.id}#why{w.id}", WHY, w.id, w.answer or w.question or "") for w in coe.whys
-    ]
-    out += [
-        statement(f"{coe.id}#act{i}", ACTION, str(i), a.title) for i, a in enumerate(coe.actions)
-    ]
+    out = [statement(statement_id(coe.id, kind, ref), kind, ref, t) for kind, ref, t in parts]
     return [s for s in out if s.masked]
 
 
@@ -298,7 +304,7 @@ def causal_profiles(
     before embedding, so service names, hosts and numbers add nothing to the profile. Returns
     one row per root-cause statement, in the order of ``statements``.
     """
-    leaves = {f"{coe.id}#why{w.id}" for coe in coes for w in leaf_whys(coe.whys)}
+    leaves = leaf_why_ids(coes)
     coe_index: dict[str, int] = {}
     leaf_rows, leaf_coe = [], []
     for i, s in enumerate(statements):
@@ -360,7 +366,7 @@ def cluster_statements(
                 coes=tuple(dict.fromkeys(statements[i].coe for i in idx)),
             )
         )
-    return tuple(found), members, getattr(clusterer, "threshold_", None)
+    return tuple(found), members, clusterer.threshold_
 
 
 # Above this share of new statements, a run re-clusters everything instead of extending.

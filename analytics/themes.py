@@ -17,11 +17,12 @@ theme id.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
 
-from analytics.analysis import ROOT_CAUSE, WHY, Analysis, Cluster, Statement
+from analytics.analysis import ROOT_CAUSE, WHY, Analysis, Cluster, Statement, statement_id
 from analytics.label import CTfidfLabeler
 from analytics.mechanisms import match
 from analytics.record import COE, leaf_whys
@@ -45,7 +46,7 @@ def match_mechanisms(
     rows of ``statements`` and ``vectors``; the rest of its why chain is read for the cues of
     specific mechanisms (:func:`analytics.mechanisms.match`).
     """
-    leaves = {f"{coe.id}#why{w.id}" for coe in coes for w in leaf_whys(coe.whys)}
+    leaves = leaf_why_ids(coes)
     rows_of: dict[str, list[int]] = {}
     chain_of: dict[str, list[str]] = {}
     for i, s in enumerate(statements):
@@ -60,6 +61,11 @@ def match_mechanisms(
         if found is not None:
             out[coe] = mechanisms[found].id
     return out
+
+
+def leaf_why_ids(coes: Sequence[COE]) -> set[str]:
+    """The statement ids of the last answer of each why branch of ``coes``."""
+    return {statement_id(coe.id, WHY, w.id) for coe in coes for w in leaf_whys(coe.whys)}
 
 
 def find_themes(
@@ -107,7 +113,7 @@ def find_themes(
         if mid is not None:
             for sid in ids:
                 matched[statements[row_of[sid]].coe] = mid
-    recurring = {m for m, n in _counts(matched).items() if n >= 2}
+    recurring = {m for m, n in Counter(matched.values()).items() if n >= 2}
     members: dict[str, str] = {}
     for s in statements:
         if matched.get(s.coe) in recurring:
@@ -121,13 +127,6 @@ def _members_by_theme(members: dict[str, str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for sid, tid in members.items():
         out.setdefault(tid, []).append(sid)
-    return out
-
-
-def _counts(matched: dict[str, str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for mid in matched.values():
-        out[mid] = out.get(mid, 0) + 1
     return out
 
 
