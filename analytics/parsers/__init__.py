@@ -20,6 +20,7 @@ from pathlib import Path
 
 from analytics.parsers.docx import parse_docx
 from analytics.parsers.errors import ParseError
+from analytics.parsers.extensions import EXTENSIONS
 from analytics.parsers.html import parse_html
 from analytics.parsers.markdown import WHY_STEP
 from analytics.parsers.reading import (
@@ -38,25 +39,6 @@ __all__ = ["FORMATS", "MAX_BYTES", "ParseError", "parse_bytes", "parse_path", "p
 MAX_BYTES = 20 * 1024 * 1024
 FORMATS = ("markdown", "text", "json", "yaml", "jsonl", "csv", "html", "docx")
 
-_EXTENSIONS = {
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".mdown": "markdown",
-    ".mkd": "markdown",
-    ".txt": "text",
-    ".text": "text",
-    ".json": "json",
-    ".yaml": "yaml",
-    ".yml": "yaml",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".csv": "csv",
-    ".tsv": "csv",
-    ".html": "html",
-    ".htm": "html",
-    ".xhtml": "html",
-    ".docx": "docx",
-}
 _MD_HEADING = re.compile(r"^ {0,3}#{1,6}\s+\S|^\s*(?:=+|-{3,})\s*$", re.M)
 _HTML_START = re.compile(r"(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.I | re.S)
 _YAML_KEY = re.compile(r"^[A-Za-z_][\w -]{0,40}:(?:\s|$)")
@@ -65,8 +47,8 @@ _YAML_KEY = re.compile(r"^[A-Za-z_][\w -]{0,40}:(?:\s|$)")
 def sniff_format(text: str, path: str = "<text>") -> str:
     """The format of a document, from its file extension or else its content."""
     ext = os.path.splitext(path)[1].lower()  # Path(path).suffix builds a Path: slower
-    if ext in _EXTENSIONS:
-        return _EXTENSIONS[ext]
+    if ext in EXTENSIONS:
+        return EXTENSIONS[ext]
     head = text.lstrip()[:4096]
     if _HTML_START.match(head):
         return "html"
@@ -91,7 +73,7 @@ def sniff_format(text: str, path: str = "<text>") -> str:
 
 def document_suffixes() -> frozenset[str]:
     """The file extensions the parsers read (a folder walk takes these)."""
-    return frozenset(_EXTENSIONS)
+    return frozenset(EXTENSIONS)
 
 
 def looks_like_document(head: bytes) -> bool:

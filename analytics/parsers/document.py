@@ -24,6 +24,7 @@ from analytics.parsers import sections as S
 from analytics.parsers.actions import parse_actions
 from analytics.parsers.blocks import Line, clean_inline, find_tables, item_text, parse_items
 from analytics.parsers.errors import ParseError
+from analytics.parsers.extensions import EXTENSIONS
 from analytics.parsers.markdown import Document, Section
 from analytics.parsers.metadata import (
     IGNORED_KEYS,
@@ -132,19 +133,6 @@ _INCIDENT_WORDS = re.compile(
 _FILE_ID = re.compile(
     r"^(?:[A-Za-z]{2,6}[-_]?\d{4}[-_]\d{1,6}|[A-Za-z]{2,6}-\d{2,7})(?=$|[\s_.]|-[A-Za-z_])"
 )
-_DOC_SUFFIXES = (
-    ".md",
-    ".markdown",
-    ".txt",
-    ".json",
-    ".yaml",
-    ".yml",
-    ".jsonl",
-    ".csv",
-    ".html",
-    ".htm",
-    ".docx",
-)
 
 
 _BULLET_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
@@ -207,11 +195,9 @@ def document_id(meta_id: Any, title: str, path: str) -> str:
     found = title_id(title)
     if found:
         return found
-    stem = os.path.basename(path)
-    for suffix in _DOC_SUFFIXES:
-        if stem.lower().endswith(suffix):
-            stem = stem[: -len(suffix)]
-            break
+    stem, suffix = os.path.splitext(os.path.basename(path))
+    if suffix.lower() not in EXTENSIONS:
+        stem += suffix  # "Outage on Friday.v2": the dot belongs to the name
     m = _FILE_ID.match(stem)
     if m and not _NOT_IDS.match(m.group(0)):
         return m.group(0)
