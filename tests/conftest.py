@@ -85,3 +85,31 @@ def generated_store(tmp_path):
         return docs, conn
 
     return make
+
+
+@pytest.fixture(scope="session")
+def analysed_tfidf_store():
+    """A function ``(folder, n, seed, extra) -> store path``; see :func:`_analysed_tfidf_store`."""
+    return _analysed_tfidf_store
+
+
+def _analysed_tfidf_store(folder: Path, n: int, seed: int, extra: dict[str, str]) -> Path:
+    """A store in ``folder``: a generated corpus of ``n`` COEs plus ``extra`` documents (file
+    name -> text), ingested and analysed with the TF-IDF embedder. Returns the store's path."""
+    from analytics.analyze import Settings, analyze
+    from analytics.ingest import ingest
+    from analytics.sample import generate_corpus
+    from analytics.store import open_store
+
+    corpus = folder / "corpus"
+    generate_corpus(n, seed, corpus)
+    for name, text in extra.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    store = folder / "store.db"
+    conn = open_store(store)
+    try:
+        ingest(conn, [corpus])
+        analyze(conn, Settings(embedder="tfidf"), log=lambda _m: None)
+    finally:
+        conn.close()
+    return store

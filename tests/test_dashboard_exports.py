@@ -51,24 +51,12 @@ PERSON = "Priya Raman"
 
 
 @pytest.fixture(scope="module")
-def snapshot(tmp_path_factory):
-    from analytics.analyze import Settings, analyze
-    from analytics.ingest import ingest
-    from analytics.sample import generate_corpus
-    from analytics.store import open_store
+def snapshot(tmp_path_factory, analysed_tfidf_store):
     from dashboard import create_app, data
 
-    folder = tmp_path_factory.mktemp("exports")
-    corpus = folder / "corpus"
-    generate_corpus(60, 3, corpus)
-    (corpus / "COE-2026-0900.md").write_text(NAMED, encoding="utf-8")
-    store = folder / "store.db"
-    conn = open_store(store)
-    try:
-        ingest(conn, [corpus])
-        analyze(conn, Settings(embedder="tfidf"), log=lambda _m: None)
-    finally:
-        conn.close()
+    store = analysed_tfidf_store(
+        tmp_path_factory.mktemp("exports"), 60, 3, {"COE-2026-0900.md": NAMED}
+    )
     create_app(store)
     return data.current()
 

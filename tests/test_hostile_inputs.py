@@ -275,24 +275,13 @@ def test_host_allow_list_and_security_headers():
 
 
 @pytest.fixture(scope="module")
-def dashboard_client(tmp_path_factory):
-    from analytics.analyze import Settings, analyze
-    from analytics.sample import generate_corpus
+def dashboard_client(tmp_path_factory, analysed_tfidf_store):
     from dashboard import create_app
 
-    folder = tmp_path_factory.mktemp("hostile")
-    corpus = folder / "corpus"
-    generate_corpus(30, 3, corpus)
-    (corpus / "Outage on Friday.md").write_text(
-        GOOD.format(id="Outage on Friday").replace("# Outage on Friday: ", "# "), "utf-8"
+    page = GOOD.format(id="Outage on Friday").replace("# Outage on Friday: ", "# ")
+    store = analysed_tfidf_store(
+        tmp_path_factory.mktemp("hostile"), 30, 3, {"Outage on Friday.md": page}
     )
-    store = folder / "store.db"
-    conn = open_store(store)
-    try:
-        ingest(conn, [corpus])
-        analyze(conn, Settings(embedder="tfidf"), log=lambda _m: None)
-    finally:
-        conn.close()
     return create_app(store).server.test_client()
 
 
