@@ -152,6 +152,13 @@ def latest_run(conn: sqlite3.Connection) -> int | None:
     return conn.execute("SELECT max(run) FROM analyses").fetchone()[0]
 
 
+def latest_run_key(conn: sqlite3.Connection) -> tuple[int, str] | None:
+    """``(run, created_at)`` of the newest run: it names the run even in a store replaced at the
+    same path, where run numbers start again."""
+    row = conn.execute("SELECT run, created_at FROM analyses ORDER BY run DESC LIMIT 1").fetchone()
+    return tuple(row) if row else None
+
+
 def load_analysis(conn: sqlite3.Connection, run: int | None = None) -> Analysis | None:
     """The given run, else the latest; ``None`` when the store has never been analysed."""
     row = conn.execute(

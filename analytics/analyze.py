@@ -19,6 +19,7 @@ from analytics.analysis import (
     Analysis,
     Cluster,
     Statement,
+    latest_run_key,
     load_analysis,
     save_analysis,
     statement_id,
@@ -387,10 +388,7 @@ def reusable_run(
     changed or removed), and the new statements are at most ``MAX_NEW_SHARE`` of the total.
     """
     kept = memo.analysis if memo is not None else None
-    latest = conn.execute(
-        "SELECT run, created_at FROM analyses ORDER BY run DESC LIMIT 1"
-    ).fetchone()
-    fresh = kept is not None and (kept.run, kept.created_at) == tuple(latest or ())
+    fresh = kept is not None and (kept.run, kept.created_at) == latest_run_key(conn)
     previous = kept if fresh else load_analysis(conn)
     if previous is None or previous.settings.get("space") != space:
         return None

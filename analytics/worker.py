@@ -248,7 +248,7 @@ def _serve_similar(client: socket.socket, store: Path, query: dict, memo, indexe
 
 def _precedent_index(store: Path, memo, indexes: dict):
     """The precedent index of ``store``'s latest run, built once per run and kept."""
-    from analytics.analysis import load_analysis
+    from analytics.analysis import latest_run_key, load_analysis
     from analytics.embed import make_embedder
     from analytics.search import build_index, index_cache_path
     from analytics.store import open_store
@@ -256,9 +256,7 @@ def _precedent_index(store: Path, memo, indexes: dict):
     conn = open_store(store)
     try:
         # A run and its creation time name it: a store replaced at the same path has others.
-        key = conn.execute(
-            "SELECT run, created_at FROM analyses ORDER BY run DESC LIMIT 1"
-        ).fetchone()
+        key = latest_run_key(conn)
         if key is None:
             raise ValueError("the store has no analysis yet: run `coe analyze` first")
         if key not in indexes:
