@@ -341,6 +341,16 @@ def make_embedder(name: str, *, model: str | None = None, device: str | None = N
     raise ValueError(f"unknown embedder {name!r}; choose one of {sorted(EMBEDDERS)}")
 
 
+def run_embedder(settings: dict):
+    """The embedder an analysis run's stored ``settings`` name (a run stores the model and
+    device its command resolved)."""
+    return make_embedder(
+        settings.get("embedder", "sentence-transformers"),
+        model=settings.get("model"),
+        device=settings.get("device"),
+    )
+
+
 def embed_texts(
     embedder,
     texts: Sequence[str],

@@ -60,7 +60,7 @@ from scipy import sparse
 from analytics.analysis import ACTION, ROOT_CAUSE, WHY, Analysis
 from analytics.analyze import collect_statements
 from analytics.bm25 import BM25
-from analytics.embed import embed_texts, make_embedder
+from analytics.embed import embed_texts, run_embedder
 from analytics.masking import entity_pattern, mask
 from analytics.mechanisms import (
     TaxonomyError,
@@ -776,12 +776,7 @@ def build_index(
     PrecedentIndex
     """
     if embedder is None:
-        settings = analysis.settings
-        embedder = make_embedder(
-            settings.get("embedder", "sentence-transformers"),
-            model=settings.get("model"),
-            device=settings.get("device"),
-        )
+        embedder = run_embedder(analysis.settings)
     key = getattr(embedder, "cache_key", None)
     stamp = f"{CACHE_FORMAT}|{analysis.run}|{analysis.created_at}|{key}"
     store = _store_file(conn)

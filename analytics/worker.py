@@ -249,7 +249,7 @@ def _serve_similar(client: socket.socket, store: Path, query: dict, memo, indexe
 def _precedent_index(store: Path, memo, indexes: dict):
     """The precedent index of ``store``'s latest run, built once per run and kept."""
     from analytics.analysis import latest_run_key, load_analysis
-    from analytics.embed import make_embedder
+    from analytics.embed import run_embedder
     from analytics.search import build_index, index_cache_path
     from analytics.store import open_store
 
@@ -263,7 +263,7 @@ def _precedent_index(store: Path, memo, indexes: dict):
             analysis = load_analysis(conn, key[0])
             s = analysis.settings
             kind = (s.get("embedder", "sentence-transformers"), s.get("model"), s.get("device"))
-            embedder = make_embedder(kind[0], model=kind[1], device=kind[2])
+            embedder = run_embedder(s)
             if getattr(embedder, "cache_key", None):  # the model analyze runs keep loaded
                 embedder = memo.embedders.setdefault(kind, embedder)
             index = build_index(conn, analysis, embedder, cache=index_cache_path(conn))
