@@ -25,8 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from analytics.mechanisms import EMBEDDING_WEIGHT, evidence
-
-MECHANISM_PREFIX = "T-"  # as analytics.themes names a mechanism's theme
+from analytics.themes import theme_mechanism
 
 
 def specific(mechanisms) -> tuple:
@@ -64,9 +63,9 @@ def profile(
 
 def themed(mechanisms: Sequence, theme_id: str | None) -> np.ndarray | None:
     """All of the share on the mechanism of a ``T-<id>`` theme; None for any other theme."""
-    if not theme_id or not theme_id.startswith(MECHANISM_PREFIX):
+    mid = theme_mechanism(theme_id)
+    if mid is None:
         return None
-    mid = theme_id.removeprefix(MECHANISM_PREFIX)
     out = np.zeros(len(mechanisms), np.float32)
     for k, m in enumerate(mechanisms):
         if m.id == mid:

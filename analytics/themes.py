@@ -63,6 +63,18 @@ def match_mechanisms(
     return out
 
 
+def theme_mechanism(theme_id: str | None) -> str | None:
+    """The mechanism id a theme id names (``T-cert-expiry`` -> ``cert-expiry``); None for an
+    emerging theme (``T04``) or no theme.
+
+    >>> theme_mechanism("T-cert-expiry"), theme_mechanism("T04"), theme_mechanism(None)
+    ('cert-expiry', None, None)
+    """
+    if theme_id and theme_id.startswith(MECHANISM_PREFIX):
+        return theme_id.removeprefix(MECHANISM_PREFIX)
+    return None
+
+
 def leaf_why_ids(coes: Sequence[COE]) -> set[str]:
     """The statement ids of the last answer of each why branch of ``coes``."""
     return {statement_id(coe.id, WHY, w.id) for coe in coes for w in leaf_whys(coe.whys)}
@@ -101,8 +113,8 @@ def find_themes(
     matched = dict(matched)
     row_of = {s.id: i for i, s in enumerate(statements)}
     for tid, ids in _members_by_theme(found).items():
-        if tid.startswith(MECHANISM_PREFIX):  # an extended run keeps an earlier merge
-            mid = tid.removeprefix(MECHANISM_PREFIX)
+        if theme_mechanism(tid):  # an extended run keeps an earlier merge
+            mid = theme_mechanism(tid)
         elif old:
             mid = None  # an emerging theme keeps its id while runs extend it
         else:
@@ -142,7 +154,7 @@ def _clusters(statements, profiles, members, by_id, old) -> tuple[Cluster, ...]:
     for tid in ids:
         k = number[tid]
         idx = np.flatnonzero(labels == k)
-        mechanism = by_id.get(tid.removeprefix(MECHANISM_PREFIX))
+        mechanism = by_id.get(theme_mechanism(tid))
         representative = statements[labeler.representatives_[k]].text
         if mechanism is not None:
             name = mechanism.name

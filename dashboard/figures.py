@@ -19,6 +19,7 @@ from analytics.analysis import Analysis
 from analytics.followthrough import as_of, period_actions
 from analytics.periods import Period, quarter, quarter_end, quarter_range
 from analytics.record import COE, why_depths, why_parents
+from analytics.themes import theme_mechanism
 
 __all__ = ["quarter_end"]  # the review page and search filters read it from here
 
@@ -96,7 +97,7 @@ def theme_name(row: dict) -> str:
     >>> theme_name({"id": "T04", "label": "demand / fleet size"})
     'T04 · demand / fleet size'
     """
-    if row["id"].startswith("T-"):
+    if theme_mechanism(row["id"]):
         return row["label"]
     return f"{row['id']} · {row['label']}"
 
