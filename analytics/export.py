@@ -142,6 +142,7 @@ def _member(statement, by_id: dict[str, COE], kind: str) -> dict:
 
 # --- formats ---------------------------------------------------------------------------------
 
+
 def _cluster_columns(kind: str) -> list[tuple[str, str]]:
     cols = [
         ("id", "Cluster"),

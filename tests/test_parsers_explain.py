@@ -72,7 +72,9 @@ def test_mapping_file_makes_an_unknown_csv_readable(tmp_path):
         "tracker.csv",
         "Key,Subject line,What broke\nOPS-7,Queue stalled,A consumer deadlocked on a lock\n",
     )
-    mapping = _write(tmp_path, "map.yaml", "title: Subject line\nroot_causes: What broke\nid: Key\n")
+    mapping = _write(
+        tmp_path, "map.yaml", "title: Subject line\nroot_causes: What broke\nid: Key\n"
+    )
     runner = CliRunner()
     refused = runner.invoke(main, ["parse", str(csv)])
     assert refused.exit_code != 0 and "no COE columns" in refused.output
