@@ -104,13 +104,19 @@ def _first_cue(body: str, cues: tuple[str, ...]) -> int | None:
     return min((at for cue in cues if (at := low.find(cue)) >= 0), default=-1)
 
 
-def _search_from(pattern: re.Pattern[str], body: str, cues: tuple[str, ...]) -> re.Match | None:
-    """``pattern.search(body)`` for a pattern whose matches start with one of ``cues``, started
-    at the first cue: an unanchored case-insensitive search costs a try at every character."""
+def _search_from(
+    pattern: re.Pattern[str], body: str, cues: tuple[str, ...], *, opened: bool = False
+) -> re.Match | None:
+    """``pattern.search(body)`` for a pattern whose matches start with one of ``cues`` (with
+    ``opened``: or with a bracket and spaces before it), started there: an unanchored
+    case-insensitive search costs a try at every character of a long item."""
     first = _first_cue(body, cues)
     if first is None:
         return pattern.search(body)
-    return pattern.search(body, first) if first >= 0 else None
+    if first < 0:
+        return None
+    # search(body, pos) still sees the text before pos for \b and lookbehinds
+    return pattern.search(body, max(len(body[:first].rstrip()) - 1, 0) if opened else first)
 
 
 def _finditer_from(
@@ -131,22 +137,9 @@ def _may_separate(body: str) -> bool:
 
 
 def _priority_search(body: str) -> re.Match[str] | None:
-    """``_PRIORITY.search(body)``, started just before the first cue word: the pattern's five
-    branches cost a try at every character of a long item. Only for ASCII text: under IGNORECASE
-    some non-ASCII letters (dotless i) match ASCII ones that ``str.lower`` does not give."""
-    if not body.isascii():
-        return _PRIORITY.search(body)
-    low = body.lower()
-    first = -1
-    for cue in _PRIORITY_CUES:
-        # a cue starting before the first found so far may end after its start
-        at = low.find(cue, 0, first + len(cue) - 1 if first >= 0 else len(low))
-        if at >= 0:
-            first = at
-    if first < 0:
-        return None
-    # search(body, pos) still sees the text before pos for \b and lookbehinds
-    return _PRIORITY.search(body, max(len(body[:first].rstrip()) - 1, 0))
+    """``_PRIORITY.search(body)``: its five branches start at a cue word, or a bracket before
+    one."""
+    return _search_from(_PRIORITY, body, _PRIORITY_CUES, opened=True)
 
 
 def _date_in(text: str, after: str | None) -> tuple[str | None, re.Match[str] | None]:
