@@ -170,13 +170,18 @@ def evidence(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per mechanism: distinct cues found in ``texts`` and the best cosine similarity of their
     ``vectors`` to its prototype (the two kinds of evidence :func:`match` weighs)."""
-    memo = {} if memo is None else memo
+    hits = _text_hits(mechanisms, texts, {} if memo is None else memo)
+    return _counts(mechanisms, hits), (np.asarray(vectors) @ protos.T).max(axis=0)
+
+
+def _text_hits(mechanisms, texts, memo: dict) -> np.ndarray:
+    """The cues found in any of ``texts`` (one bool per cue); ``memo`` keeps each text's."""
     hits = np.zeros(sum(len(m.cues) for m in mechanisms), bool)
     for text in texts:
         if text not in memo:
             memo[text] = _hits(mechanisms, text)
         hits |= memo[text]
-    return _counts(mechanisms, hits), (np.asarray(vectors) @ protos.T).max(axis=0)
+    return hits
 
 
 def match(
@@ -198,12 +203,14 @@ def match(
     """
     if not len(mechanisms) or not texts:
         return None
-    cues, sims = evidence(mechanisms, texts, vectors, protos, memo)
+    memo = {} if memo is None else memo
+    hits = _text_hits(mechanisms, texts, memo)
+    cues = _counts(mechanisms, hits)
+    sims = (np.asarray(vectors) @ protos.T).max(axis=0)
     generic = np.array([m.generic for m in mechanisms])
     if len(chain):
-        cues = np.where(
-            generic, cues, evidence(mechanisms, [*texts, *chain], vectors, protos, memo)[0]
-        )
+        with_chain = _counts(mechanisms, hits | _text_hits(mechanisms, chain, memo))
+        cues = np.where(generic, cues, with_chain)
     for kind in (~generic, generic):  # a specific mechanism first; a generic gap only alone
         named = kind & (cues >= 1)  # no mechanism is matched on the embedding alone
         if not named.any():
