@@ -142,10 +142,13 @@ def ingest(
     verbose: bool,
     mapping_path: Path | None,
 ) -> None:
-    """Parse files and folders into the store; exit 1 if any file failed.
+    """Parse files and folders into the store; exit 1 if any file failed or held invalid values.
 
-    Each document's warnings (what its parser could not read) and the files a folder walk
-    skipped are counted in the summary, and listed with --verbose (JSON lists them always).
+    A document with invalid values (a date that does not exist, NaN or an oversized number,
+    lone surrogates, a name that is not UTF-8) lands with them dropped or replaced, is listed
+    with why, and makes the exit status 1 as a failed file does. Other warnings (what the
+    parser could not read) and the files a folder walk skipped are counted in the summary, and
+    listed with --verbose (JSON lists them always).
     """
     from analytics.ingest import ingest as run_ingest
 
@@ -164,7 +167,7 @@ def ingest(
         if shown:
             click.echo(render(shown, fmt, ["status", "path", "coe_ids", "reason"]))
         _ingest_notes(results, skipped, verbose)
-    if any(r.status == "failed" for r in results):
+    if any(r.status == "failed" or r.damage for r in results):
         sys.exit(1)
 
 
@@ -172,14 +175,17 @@ def _ingest_notes(results: list, skipped: list, verbose: bool) -> None:
     """Warnings and skipped files on stderr, then the summary: nothing is left out silently."""
     from collections import Counter
 
-    documents = 0
+    from analytics.parsers.invalid import is_damage
+
+    documents = total = 0
     for r in results:
-        for w in r.warnings:
-            click.echo(f"warning: {r.path}: {w}", err=True)
-        documents += bool(r.record_warnings)
-        if verbose:
-            for w in r.record_warnings:
+        # a file's own notes and invalid values always; what the parser could not read on asking
+        for w in (*r.warnings, *r.record_warnings):
+            if verbose or w in r.warnings or is_damage(w):
                 click.echo(f"warning: {r.path}: {w}", err=True)
+        unread = [w for w in r.record_warnings if not is_damage(w)]
+        documents += bool(unread)
+        total += len(unread)
     if verbose:
         for r in skipped:
             click.echo(f"skipped: {r.path}: {r.reason}", err=True)
@@ -194,8 +200,14 @@ def _ingest_notes(results: list, skipped: list, verbose: bool) -> None:
             f", {len(skipped)} skipped (" + "; ".join(f"{n} {why}" for why, n in reasons) + ")"
         )
     click.echo(summary, err=True)
+    damaged = sum(bool(r.damage) for r in results)
+    if damaged:
+        click.echo(
+            f"{damaged} document(s) held invalid values (the 'invalid' warnings above): stored "
+            "with those values dropped or replaced; fix them at the source (exit status 1)",
+            err=True,
+        )
     if documents and not verbose:
-        total = sum(len(r.record_warnings) for r in results)
         click.echo(
             f"{total} warning(s) in {documents} document(s): what the parser could not read "
             "(--verbose lists them)",

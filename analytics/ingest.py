@@ -8,6 +8,12 @@ Files are read in sorted path order. Two different documents never share one COE
 whose record's id is already held by another file (stored, or read earlier in the run) fails,
 naming both, and the first keeps the id; the same file read again replaces its own records. A
 stored file that no longer exists hands its ids over (it was moved or renamed), with a warning.
+
+A document that held invalid values (a date that does not exist, a non-finite or oversized
+number, lone surrogates, a name that is not UTF-8: :mod:`analytics.parsers.invalid`) lands with
+them dropped or replaced, and its result says so (:attr:`FileResult.damage`): nothing is lost,
+but ``coe ingest`` exits 1 as for a failed file, so that a script notices. Only documents read in
+the run are judged: an unchanged file is not read again.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from analytics.parsers import (
     looks_like_document,
     parse_bytes,
 )
+from analytics.parsers.invalid import is_damage
 from analytics.parsers.reading import display_path, read_document
 from analytics.store import coe_paths, document_hashes, put_document, transaction
 
@@ -49,6 +56,11 @@ class FileResult:
     # what the parser could not read inside the document (the records' own warnings)
     record_warnings: tuple[str, ...] = field(default=())
 
+    @property
+    def damage(self) -> tuple[str, ...]:
+        """The warnings that say the document held invalid values, dropped or replaced."""
+        return tuple(w for w in (*self.warnings, *self.record_warnings) if is_damage(w))
+
     def to_dict(self) -> dict:
         return {
             "path": self.path,
@@ -58,6 +70,7 @@ class FileResult:
             "line": self.line,
             "warnings": list(self.warnings),
             "record_warnings": list(self.record_warnings),
+            "damage": list(self.damage),
         }
 
 
@@ -244,7 +257,7 @@ def _ingest_one(
     key = display_path(path)
     notes = []
     if key != str(path):
-        notes.append(f"the file name is not UTF-8; stored as {key}")
+        notes.append(f"invalid file name: not UTF-8; stored as {key}")
     try:
         raw = read_document(path, MAX_BYTES)
     except ParseError as exc:

@@ -15,9 +15,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from analytics.cli import main
-from analytics.ingest import ingest
-from analytics.parsers import ParseError, parse_text
+from analytics.cli import SAMPLE_CORPUS, main
+from analytics.ingest import ingest, scan
+from analytics.parsers import ParseError, parse_path, parse_text
+from analytics.parsers.invalid import invalid_reason, is_damage
 from analytics.store import describe_error, load_coes, open_store, transaction
 
 GOOD = textwrap.dedent(
@@ -97,6 +98,75 @@ def test_non_finite_and_huge_numbers_are_not_understood_not_fatal():
         parse_text("title: x\ncustomers_affected: " + "9" * 5000 + "\n", "a.yaml")
 
 
+def _damage(coe) -> list[str]:
+    return [w for w in coe.warnings if is_damage(w)]
+
+
+def test_invalid_values_are_named_as_damage_and_unread_ones_are_not():
+    # a date that does not exist, on a metadata line: damage; a date in words: only unread
+    def dated(value: str) -> str:
+        return GOOD.format(id="COE-2025-0001").replace(
+            "\n\n## Summary", f"\nDate: {value}\n\n## Summary", 1
+        )
+
+    [coe] = parse_text(dated("2025-13-45"), "a.md")
+    assert _damage(coe) == ["line 2: invalid date '2025-13-45' (no such date), dropped"]
+    [coe] = parse_text(dated("last spring"), "a.md")
+    assert _damage(coe) == [] and coe.warnings == ("line 2: date 'last spring' not understood",)
+    # a count past what 64 bits hold, in prose: the prose stays, the count is dropped
+    text = GOOD.format(id="COE-2025-0001").replace("40 minutes.", "2" * 30 + " customers.")
+    [coe] = parse_text(text, "a.md")
+    assert coe.impact.customers_affected is None and "2" * 30 in coe.impact.summary
+    assert _damage(coe) == [
+        "invalid customers affected '" + "2" * 30 + "' (too large a number), dropped"
+    ]
+    doc = {
+        "title": "x",
+        "root_cause": "y",
+        "actions": [
+            {"title": "a", "due": "2025-02-30"},
+            {"title": "b", "due": "next sprint"},
+        ],
+    }
+    [coe] = parse_text(json.dumps(doc), "a.json")
+    assert _damage(coe) == ["invalid due date '2025-02-30' (no such date), dropped"]
+    assert "due date 'next sprint' not understood" in coe.warnings
+    [coe, _] = parse_text("id,title,root cause\nCOE-1,a,b,c\nCOE-2,d,e\n", "a.csv")
+    assert _damage(coe) == [
+        "line 2: invalid row: extra cells without a column header, ignored: ['c']"
+    ]
+    [coe] = parse_text(json.dumps({"title": "a \udc80 b", "root_cause": "c"}), "a.json")
+    assert len(_damage(coe)) == 1 and "lone surrogates" in _damage(coe)[0]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2024-02-30", "2025-13-45", "2025/00/10", ".nan", "-.inf", "Infinity", float("nan"), 2**63],
+)
+def test_invalid_reason_knows_values_that_cannot_be(value):
+    assert invalid_reason(value) is not None
+
+
+@pytest.mark.parametrize(
+    "value", ["2024-02-29", "next sprint", "Q3", "12abc", "12,400", 2**62, 1.5, "infinite loop"]
+)
+def test_invalid_reason_leaves_values_it_merely_cannot_read(value):
+    assert invalid_reason(value) is None
+
+
+def test_real_corpora_and_the_sample_hold_no_invalid_values(real_corpora):
+    """The rule must not fail a real corpus: ``coe ingest`` of each exits 0 for this reason."""
+    folders = [real_corpora.parent / "devset" / "docs", SAMPLE_CORPUS]
+    folders += sorted(p for p in real_corpora.iterdir() if p.is_dir())
+    for folder in folders:
+        for path in scan([folder]).files:
+            try:
+                coes = parse_path(path)
+            except ParseError:
+                continue
+            assert [w for c in coes for w in _damage(c)] == [], path
+
+
 def test_a_markdown_list_nested_a_thousand_deep_is_read():
     items = "\n".join("  " * i + f"- step {i}" for i in range(1000))
     [coe] = parse_text(
@@ -169,6 +239,9 @@ def test_ingest_names_what_it_cannot_read_and_lands_the_rest(tmp_path):
     assert "device" in results["zero"].reason
     assert "pseudo-file" in results["status"].reason
     assert results["Caf\\xe9.md"].status == "ingested"
+    assert results["Caf\\xe9.md"].damage == (
+        f"invalid file name: not UTF-8; stored as {docs.resolve()}/Caf\\xe9.md",
+    )
     assert {os.path.basename(s.path): s.reason for s in skipped} == {
         "notes.png": "not a document type coegraph reads (.png)",
         ".drafts": "hidden folder",
@@ -178,17 +251,40 @@ def test_ingest_names_what_it_cannot_read_and_lands_the_rest(tmp_path):
 def test_coe_ingest_prints_warnings_and_skipped_files(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "a.md").write_text("---\ndate: 2024-02-30\n---\n" + GOOD.format(id="COE-2025-0001"))
+    (docs / "a.md").write_text("---\ndate: last spring\n---\n" + GOOD.format(id="COE-2025-0001"))
     (docs / "README.md").write_text("# Our postmortems\n")
     store = str(tmp_path / "s.db")
     out = CliRunner().invoke(main, ["ingest", str(docs), "--store", store, "--no-progress"])
-    assert out.exit_code == 0, out.output
+    assert out.exit_code == 0, out.output  # a date not understood is not an invalid one
     assert "1 skipped (1 a repository's own file or a blank template)" in out.output
-    assert "warning(s) in 1 document(s)" in out.output and "2024-02-30" not in out.output
-    (docs / "a.md").write_text("---\ndate: 2024-02-31\n---\n" + GOOD.format(id="COE-2025-0001"))
+    assert "warning(s) in 1 document(s)" in out.output and "last spring" not in out.output
+    (docs / "a.md").write_text("---\ndate: last summer\n---\n" + GOOD.format(id="COE-2025-0001"))
     out = CliRunner().invoke(main, ["ingest", str(docs), "--store", store, "--verbose"])
-    assert "date '2024-02-31' not understood" in out.output
+    assert out.exit_code == 0, out.output
+    assert "date 'last summer' not understood" in out.output
     assert "skipped: " in out.output and "README.md" in out.output
+
+
+def test_a_document_with_invalid_values_lands_named_and_the_run_exits_1(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text(GOOD.format(id="COE-2025-0001"))
+    (docs / "b.md").write_text("---\ndate: 2024-02-30\n---\n" + GOOD.format(id="COE-2025-0002"))
+    store = str(tmp_path / "s.db")
+    out = CliRunner().invoke(main, ["ingest", str(docs), "--store", store, "--no-progress"])
+    assert out.exit_code == 1, out.output
+    # listed without --verbose: which file, which value, why
+    assert "b.md: line 1: invalid date '2024-02-30' (no such date), dropped" in out.output
+    assert "1 document(s) held invalid values" in out.output
+    assert "what the parser could not read" not in out.output  # the one warning is listed
+    conn = open_store(tmp_path / "s.db")
+    assert {c.id: c.date for c in load_coes(conn)} == {"COE-2025-0001": None, "COE-2025-0002": None}
+    out = CliRunner().invoke(
+        main, ["ingest", str(docs), "--store", store, "--format", "json", "--no-progress"]
+    )
+    rows = {os.path.basename(r["path"]): r for r in json.loads(out.stdout)}
+    # an unchanged file is not read again, so it is not judged again
+    assert out.exit_code == 0 and rows["b.md"]["status"] == "unchanged"
 
 
 # --- the store's environment -----------------------------------------------------------------

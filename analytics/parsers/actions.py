@@ -21,6 +21,7 @@ from analytics.parsers.blocks import (
     find_tables,
     parse_items,
 )
+from analytics.parsers.invalid import value_note
 from analytics.record import Action
 
 _ID = re.compile(
@@ -460,7 +461,7 @@ def _table_actions(table: Table, default_status: str | None, warnings: list[str]
         if cell("due"):
             due = find_date(cell("due"))[0]
             if due is None:
-                warnings.append(f"line {no}: due date '{cell('due')}' not understood")
+                warnings.append(value_note(f"line {no}: ", "due date", cell("due")))
         status = cell("status")
         out.append(
             Action(

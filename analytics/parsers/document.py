@@ -25,6 +25,7 @@ from analytics.parsers.actions import parse_actions
 from analytics.parsers.blocks import Line, clean_inline, find_tables, item_text, parse_items
 from analytics.parsers.errors import ParseError
 from analytics.parsers.extensions import EXTENSIONS
+from analytics.parsers.invalid import note_if_invalid, value_note
 from analytics.parsers.markdown import Document, Section
 from analytics.parsers.metadata import (
     IGNORED_KEYS,
@@ -402,7 +403,7 @@ def build_coe(
     date_v, date_line = _meta_value(front, kv, "date")
     incident_date = parse_date(date_v) if date_v not in (None, "") else None
     if date_v not in (None, "") and incident_date is None:
-        warnings.append(f"line {date_line or 1}: date '{date_v}' not understood")
+        warnings.append(value_note(f"line {date_line or 1}: ", "date", date_v))
     if incident_date is None:
         incident_date = find_date(title)[0] or find_date(os.path.basename(path))[0]
     if incident_date is None:
@@ -478,13 +479,18 @@ def build_coe(
     duration = _minutes(dur_v, dur_line, "duration", warnings)
     if duration is None:
         duration = find_incident_duration(search_text)
-    cust_v, _ = _meta_value(front, kv, "customers_affected")
+    cust_v, cust_line = _meta_value(front, kv, "customers_affected")
     customers = parse_count(cust_v) if cust_v not in (None, "") else None
     if customers is None:
+        note_if_invalid(f"line {cust_line or 1}: ", "customers affected", cust_v, warnings)
         m = _CUSTOMERS.search(search_text)
         customers = parse_count(m.group("n")) if m else None
-    pct_v, _ = _meta_value(front, kv, "requests_failed_pct")
+        if m and customers is None:  # "1111...(400 digits) customers": past what a count holds
+            note_if_invalid("", "customers affected", m.group("n"), warnings)
+    pct_v, pct_line = _meta_value(front, kv, "requests_failed_pct")
     pct = parse_percent(pct_v) if pct_v not in (None, "") else None
+    if pct is None:
+        note_if_invalid(f"line {pct_line or 1}: ", "failed requests %", pct_v, warnings)
     if pct is None:
         m = _PERCENT.search(search_text)
         pct = float(m.group("p") or m.group("q")) if m else None
@@ -606,7 +612,7 @@ def _minutes(value: Any, line: int | None, what: str, warnings: list[str]) -> fl
         return None
     minutes = parse_duration_minutes(_FOOTNOTE.sub("", text) if "[" in text else text)
     if minutes is None:
-        warnings.append(f"line {line or 1}: {what} '{text}' not understood")
+        warnings.append(value_note(f"line {line or 1}: ", what, text))
     return minutes
 
 

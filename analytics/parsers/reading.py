@@ -248,8 +248,8 @@ def with_repair_warning(coes: list, repaired: int) -> list:
     if not repaired:
         return coes
     note = (
-        f"{repaired} text value(s) held lone surrogates (invalid Unicode escapes such as "
-        "\\ud800); replaced by U+FFFD"
+        f"invalid text: {repaired} value(s) held lone surrogates (Unicode escapes such as "
+        "\\ud800 that encode no character); replaced by U+FFFD"
     )
     return [replace(c, warnings=(*c.warnings, note)) for c in coes]
 

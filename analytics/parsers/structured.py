@@ -36,6 +36,7 @@ from analytics.parsers.document import (
     find_incident_duration,
 )
 from analytics.parsers.errors import ParseError
+from analytics.parsers.invalid import note_if_invalid, value_note
 from analytics.parsers.mapping import normalise_export
 from analytics.parsers.metadata import FIELD_OF, norm_key
 from analytics.parsers.reading import load_json, load_yaml_documents, try_json, with_repair_warning
@@ -229,7 +230,7 @@ def _actions(
             due_v = _pick(it, "due", "due_date", "eta", "deadline", "target", "by")
             due = parse_date(due_v) if due_v is not None else None
             if due_v is not None and due is None:
-                warnings.append(f"{where}due date '{due_v}' not understood")
+                warnings.append(value_note(where, "due date", due_v))
             out.append(
                 Action(
                     id=str(_pick(it, "id", "ticket", "key", "ref") or base.id or "") or None,
@@ -288,7 +289,7 @@ def _minutes(value: Any, what: str, where: str, warnings: list[str]) -> float | 
         return None
     minutes = parse_duration_minutes(value)
     if minutes is None and str(value).strip().lower() not in ("?", "n/a", "unknown", "tbd", "-"):
-        warnings.append(f"{where}{what} '{value}' not understood")
+        warnings.append(value_note(where, what, value))
     return minutes
 
 
@@ -318,7 +319,10 @@ def coe_from_mapping(
     )
     for key, value in data.items():
         if key is None:
-            warnings.append(f"{where}extra cells without a column header, ignored: {value}")
+            # a row longer than its header: its last cells belong to no field and are lost
+            warnings.append(
+                f"{where}invalid row: extra cells without a column header, ignored: {value}"
+            )
             continue
         field = FIELDS.get(norm_key(str(key)))
         if field is None:
@@ -364,7 +368,7 @@ def coe_from_mapping(
     date_v = fields.get("date")
     incident_date = parse_date(date_v) if date_v is not None else None
     if date_v is not None and incident_date is None:
-        warnings.append(f"{where}date '{date_v}' not understood")
+        warnings.append(value_note(where, "date", date_v))
 
     duration = _minutes(
         _pick(impact_d, "duration_minutes", "duration") if impact_d else None,
@@ -380,12 +384,18 @@ def coe_from_mapping(
         _pick(impact_d, "customers_affected", "customers") if impact_d else None
     ) or fields.get("customers_affected")
     customers = parse_count(customers_v)
+    if customers is None:
+        note_if_invalid(where, "customers affected", customers_v, warnings)
     if customers is None and (m := _CUSTOMERS.search(search)):
         customers = parse_count(m.group("n"))
+        if customers is None:  # "1111...(400 digits) customers": past what a count holds
+            note_if_invalid(where, "customers affected", m.group("n"), warnings)
     pct_v = (
         _pick(impact_d, "requests_failed_pct", "error_rate") if impact_d else None
     ) or fields.get("requests_failed_pct")
     pct = parse_percent(pct_v)
+    if pct is None:
+        note_if_invalid(where, "failed requests %", pct_v, warnings)
     if pct is None and (m := _PERCENT.search(search)):
         pct = float(m.group("p") or m.group("q"))
 
