@@ -341,6 +341,32 @@ def test_html_escapes_document_text() -> None:
     assert "<script>alert(1)" not in html.decode("utf-8")
 
 
+def test_html_escapes_every_field_the_templates_print() -> None:
+    # Quotes end an attribute, </td> a cell, {{ }} would be a template if text were ever
+    # compiled: each must come out as the text it is, wherever the templates print it.
+    nasty = "\"'><script>alert(2)</script></td>{{ 7*7 }}"
+    analysis, coes = _world()
+    report = build_report(analysis, coes, quarter="2026Q2", today=TODAY)
+    theme = report["systemic"][0]
+    theme.update(
+        id=f"T01{nasty}",
+        label=f"label {nasty}",
+        keywords=[*theme["keywords"], f"kw {nasty}"],
+        representative=f"rep {nasty}",
+    )
+    evidence = theme["evidence"][0]
+    evidence.update(root_cause=f"rc {nasty}", services=[f"svc {nasty}"])
+    report["title"] = f"title {nasty}"
+    html = report_bytes(report, "html").decode("utf-8")
+    page = _parse(html)
+    text = "".join(page.text)
+    for shown_as in ("label", "kw", "rep", "rc", "svc", "title"):
+        assert f"{shown_as} {nasty}" in text, shown_as
+    assert f"theme-T01{nasty}" in page.articles  # the id attribute holds it whole
+    assert f"svc {nasty}" in {cell for _, cell, _ in page.cells}  # one cell, not cut at </td>
+    assert "<script>alert(2)" not in html  # charts carry the label, escaped too
+
+
 def test_html_inlines_plotly_once_and_shows_every_chart() -> None:
     analysis, coes = _world()
     report = build_report(analysis, coes, quarter="2026Q2", today=TODAY)
