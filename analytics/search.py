@@ -12,8 +12,6 @@ signals (each can be weighed in :class:`Weights`):
   matched to its most similar why-step or root cause of the precedent; the mean of those best
   matches, and the best single pair (``best_pair``);
 * **root cause** - the best similarity between a draft statement and a precedent root cause;
-* **document** - cosine of one embedding of title, root causes, summary and why-steps (what the
-  model reads of it: 256 tokens);
 * **theme** - a bonus for the theme nearest the draft's root cause;
 * **mechanism** - the chance that the draft and the COE state the same failure mechanism of the
   taxonomy: the dot product of their mechanism profiles (:mod:`analytics.search_mechanism`; a
@@ -29,7 +27,7 @@ bytes) is never returned; each result says why it matched (statement or passage 
 side, distinctive shared terms, a shared theme).
 
 Per query the cost is embedding the draft (its statements and passages), then matrix-vector
-products with the passage and document vectors, a sparse column product for BM25, and one matrix
+products with the passage vectors, a sparse column product for BM25, and one matrix
 product of the statement rows (float32, L2-normalised, grouped by COE) with the draft's statement
 vectors with a ``maximum.reduceat`` per COE: no Python loop over COEs. Over a large corpus the
 statement rows are only those of a shortlist, the best COEs by the cheap signals plus a fixed
@@ -75,7 +73,7 @@ from analytics.search_mechanism import profile, profiles, specific
 from analytics.search_text import content_hash, passages, whole_text
 from analytics.store import load_coe, load_coes
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 
 
 @dataclass(frozen=True)
@@ -89,11 +87,10 @@ class Weights:
     statements: float = 0.25
     best_pair: float = 0.0
     root_cause: float = 0.0
-    document: float = 1.0
     bm25: float = 0.0
     theme: float = 0.0
     fusion: str = "z"
-    passages: float = 0.0
+    passages: float = 1.0
     mechanism: float = 0.0
 
 
@@ -101,19 +98,17 @@ class Weights:
 # devset, the DFDS recurring incidents and the generator together (its one revision, after
 # scoring, is stated there). BM25 over the whole document, its passages embedded one by one and
 # the shared failure mechanism.
-WEIGHTS = Weights(statements=0, document=0, fusion="norm", bm25=1, passages=0.5, mechanism=0.5)
+WEIGHTS = Weights(statements=0, fusion="norm", bm25=1, passages=0.5, mechanism=0.5)
 BASELINES = {
-    "bm25": Weights(0, 0, 0, 0, 1, 0, fusion="norm"),
-    "document": Weights(0, 0, 0, 1, 0, 0, fusion="norm"),
-    "passages": Weights(0, 0, 0, 0, 0, 0, fusion="norm", passages=1),
-    "statements": Weights(1, 0.5, 0.5, 0, 0, 0, fusion="norm"),
+    "bm25": Weights(0, 0, 0, 1, 0, fusion="norm", passages=0),
+    "passages": Weights(0, 0, 0, 0, 0, fusion="norm", passages=1),
+    "statements": Weights(1, 0.5, 0.5, 0, 0, fusion="norm", passages=0),
 }
 # Signals on the 0-100 score's scale (see _normalised, fusion "norm").
 SIGNALS = (
     "statements",
     "best_pair",
     "root_cause",
-    "document",
     "bm25",
     "theme",
     "passages",
@@ -143,12 +138,11 @@ class ThemeMatch:
 
 @dataclass(frozen=True)
 class Signals:
-    """Each signal's raw value for one precedent: cosines (statements, root cause, document,
-    passages) and the BM25 score divided by the best COE's."""
+    """Each signal's raw value for one precedent: cosines (statements, root cause, passages)
+    and the BM25 score divided by the best COE's."""
 
     statements: float
     root_cause: float
-    document: float
     bm25: float
     passages: float = 0.0
     mechanism: float = 0.0
@@ -192,29 +186,12 @@ class _DraftStatement:
 class _Query:
     statements: list[_DraftStatement]
     vectors: np.ndarray
-    document: np.ndarray
     text: str
     theme: int = -1
     excluded: frozenset[str] = frozenset()
     passages: np.ndarray | None = None
     passage_texts: tuple[str, ...] = ()
     mechanism: np.ndarray | None = None  # the draft's mechanism profile (search_mechanism)
-
-
-def document_text(coe: COE) -> str:
-    """The text a COE is searched by: title, root causes, summary, then why-steps.
-
-    Root causes come before the why-steps because sentence models truncate long inputs and the
-    mechanism is what a precedent must share.
-
-    >>> from analytics.record import Why
-    >>> document_text(COE("C-1", "Cert expired", root_causes=("no renewal alarm",),
-    ...                   whys=(Why("1", None, None, "the cert expired"),)))
-    'Cert expired. no renewal alarm. the cert expired'
-    """
-    parts = [coe.title, *coe.root_causes, coe.impact.summary]
-    parts += [w.answer or w.question or "" for w in coe.whys]
-    return ". ".join(p.strip().rstrip(".") for p in parts if p and p.strip())
 
 
 class PrecedentIndex:
@@ -230,7 +207,7 @@ class PrecedentIndex:
         Default fusion weights.
     candidates : int
         Above this many COEs plus ``sample``, statement matching runs only on the best
-        ``candidates`` by document similarity and BM25 (two-stage ranking, for latency).
+        ``candidates`` by the other signals (two-stage ranking, for latency).
     sample : int
         Size of the fixed random sample of COEs whose statement scores give the mean and spread
         of the standard scores in two-stage ranking.
@@ -414,19 +391,16 @@ class PrecedentIndex:
             whole = whole_text(draft, raw)
             full = mask(whole, pattern)
             chunks = passages(whole) or [draft.title or draft.id]
-            doc_text = mask(document_text(draft), pattern)
             # Separate calls, not one batch: in one batch every short statement would be padded
             # to the longest text's length (some 6 times their own on the generated drafts).
-            document = self._embed([doc_text or draft.title or draft.id], conn)[0]
             vectors = self._embed([s.masked for s in statements], conn)
             passage_vectors = self._embed([mask(c, pattern) or c for c in chunks], conn)
         if not len(statements):
-            vectors = np.zeros((0, len(document)), np.float32)
+            vectors = np.zeros((0, passage_vectors.shape[1]), np.float32)
         excluded = frozenset({draft.id, *(self.ids[r] for r in own)})
         query = _Query(
             statements,
             vectors,
-            document,
             full,
             excluded=excluded,
             passages=passage_vectors,
@@ -522,7 +496,6 @@ class PrecedentIndex:
         self, query: _Query, w: Weights, allowed: np.ndarray | None = None
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         n = len(self.ids)
-        doc = self.parts["doc_vectors"] @ query.document
         lexical = self.bm25.score(query.text)
         if allowed is not None:  # the draft itself must not set the scale
             top = lexical[allowed].max() if allowed.any() else 0.0
@@ -537,11 +510,11 @@ class PrecedentIndex:
             # with every statement row), runs on the best candidates by the cheap signals as
             # the fusion weighs them (equally when it ignores both) plus a fixed random sample
             # of COEs that gives the scale of its standard scores.
-            cheap = (w.document, w.bm25, w.passages, w.mechanism)
-            cheap = cheap if any(cheap) else (1.0, 1.0, 1.0, 0.0)
+            cheap = (w.bm25, w.passages, w.mechanism)
+            cheap = cheap if any(cheap) else (1.0, 1.0, 0.0)
             pre = sum(
                 c * _normalised(v, "z")
-                for c, v in zip(cheap, (doc, lexical, passage, mechanism), strict=True)
+                for c, v in zip(cheap, (lexical, passage, mechanism), strict=True)
             )
             if allowed is not None:
                 pre = np.where(allowed, pre, -np.inf)
@@ -554,7 +527,6 @@ class PrecedentIndex:
             (w.statements, stmt, reference),
             (w.best_pair, best, reference),
             (w.root_cause, rc, reference),
-            (w.document, doc, None),
             (w.bm25, lexical, None),
             (w.theme, same, None),
             (w.passages, passage, None),
@@ -580,7 +552,6 @@ class PrecedentIndex:
                 full[name][chosen] = values
         signals = {
             **full,
-            "document": doc,
             "bm25": lexical,
             "passages": passage,
             "mechanism": mechanism,
@@ -738,11 +709,7 @@ class PrecedentIndex:
     def load(
         cls, path: str | Path, embedder, weights: Weights = WEIGHTS, *, store: str | None = None
     ) -> PrecedentIndex:
-        parts = _map_npz(path)
-        # Every query reads all document vectors: in private memory that product takes half the
-        # time it takes on mapped file pages (measured at 100,000 COEs), for a 150 MB copy.
-        parts["doc_vectors"] = np.array(parts["doc_vectors"])
-        return cls(parts, embedder, weights, store=store)
+        return cls(_map_npz(path), embedder, weights, store=store)
 
 
 def build_index(
@@ -819,14 +786,12 @@ def _build_parts(conn, analysis: Analysis, coes: Sequence[COE], embedder) -> dic
         everything = [s.masked for s in analysis.statements] + prototype_texts(known)
         embedder.fit(list(dict.fromkeys(everything)) or [""])
     vectors, _ = embed_texts(embedder, [s.masked for s in searched], conn)
-    docs = [mask(document_text(c), pattern) or c.id for c in coes]
-    doc_vectors, _ = embed_texts(embedder, docs, conn)
     raws = _single_raws(conn)
     wholes = [whole_text(c, raws.get(c.id)) for c in coes]
     chunks = [passages(w) or [c.title or c.id] for c, w in zip(coes, wholes, strict=True)]
     flat = [p for cs in chunks for p in cs]
     passage_vectors, _ = embed_texts(embedder, [mask(p, pattern) or p for p in flat], conn)
-    dim = doc_vectors.shape[1]
+    dim = passage_vectors.shape[1]
     if not searched:
         vectors = np.zeros((0, dim), np.float32)
     passage_vectors = np.asarray(passage_vectors, np.float32).reshape(len(flat), dim)
@@ -883,7 +848,6 @@ def _build_parts(conn, analysis: Analysis, coes: Sequence[COE], embedder) -> dic
         "row_coe": np.array([position[s.coe] for s in searched], np.int32),
         "row_rc": np.array([s.kind == ROOT_CAUSE for s in searched], bool),
         "row_text": pack([s.text for s in searched]),
-        "doc_vectors": np.ascontiguousarray(doc_vectors, np.float32),
         "theme_ids": pack(theme_ids),
         "theme_labels": pack([t.label for t in analysis.themes]),
         "theme_of": np.array(
@@ -1214,7 +1178,6 @@ __all__ = [
     "ThemeMatch",
     "Weights",
     "build_index",
-    "document_text",
     "draft_from_text",
     "similar",
 ]

@@ -10,15 +10,15 @@ Four parts, each printed as a table:
 ``quality``  the generator's 1,000-COE corpus (seed 0) with 100 held-out drafts, analysed with the
              default model (all-MiniLM-L6-v2, offline). recall@5 (share of drafts with a
              same-theme precedent in the top 5) and MRR@5 of the fused ranking, side by side with
-             BM25 alone, whole-document embedding alone and statement matching alone.
-             Targets: fused recall@5 >= 0.9 and MRR >= 0.8, and above both BM25 and document.
+             BM25 alone, passages alone and statement matching alone.
+             Targets: fused recall@5 >= 0.9 and MRR >= 0.8, and above BM25 and passages.
              ``--seed N`` (repeatable) scores other corpora: 1 and 2 tune the fusion weights
              (``tune_search.py``), so only 0 and 3 and up are held out.
 ``dfds``     the real DFDS postmortems (../shared/corpora/dfds): does each recurring incident
              find its sibling(s) in its top 5 (searched by stored id, itself excluded)?
 ``scale``    100,000 COEs. Embedding 100k documents with the real model would take hours here,
              so the index is synthesised from the analysed 1k one: its arrays are tiled 100
-             times (new ids; statement and document vectors plus Gaussian noise, re-normalised;
+             times (new ids; statement and passage vectors plus Gaussian noise, re-normalised;
              the BM25 matrix stacked) and saved with :meth:`PrecedentIndex.save`. Measured: the
              load of the saved index (what a dashboard start or a CLI call pays once the index
              is saved beside the store) and per-query latency over the 100 drafts *including*
@@ -141,7 +141,7 @@ def part_quality(seed: int = 0) -> dict:
     print(
         f"target recall@5 >= 0.9 and MRR >= 0.8: {fused['recall@5'] >= 0.9 and fused['mrr'] >= 0.8}"
     )
-    for b in ("bm25 alone", "document alone"):
+    for b in ("bm25 alone", "passages alone"):
         # Per measure: a better recall must not hide a worse MRR.
         verdicts = []
         for measure in ("recall@5", "mrr"):
@@ -265,7 +265,6 @@ def synthesise_index(n: int, noise: float = 0.35):
         row_coe=np.concatenate([p["row_coe"] + r * m for r in range(reps)]).astype(np.int32),
         row_rc=np.tile(p["row_rc"], reps),
         row_text=pack(unpack(p["row_text"]) * reps),
-        doc_vectors=noisy(p["doc_vectors"]),
         theme_of=np.tile(p["theme_of"], reps),
         passage_coe=np.concatenate([p["passage_coe"] + r * m for r in range(reps)]).astype(
             np.int32

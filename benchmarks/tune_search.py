@@ -69,7 +69,7 @@ def candidates():
 
     for values in itertools.product(LEVELS, repeat=len(SIGNALS)):
         if any(values):
-            yield Weights(document=0, fusion="norm", **dict(zip(SIGNALS, values, strict=True)))
+            yield Weights(fusion="norm", **dict(zip(SIGNALS, values, strict=True)))
 
 
 def _key(r: dict) -> float:
@@ -183,9 +183,7 @@ def main() -> None:
         print(f"{-row[1]:>10.2f} {-row[2]:>6.2f}  {cells}  {shown}{dfds_note}")
     chosen = scored[0][6]
     print(f"\nchosen: {', '.join(f'{k}={getattr(chosen, k)}' for k in SIGNALS)}")
-    rrf = Weights(
-        statements=1, document=0, fusion="rrf", bm25=1, passages=1, root_cause=1, best_pair=0
-    )
+    rrf = Weights(statements=1, fusion="rrf", bm25=1, passages=1, root_cause=1, best_pair=0)
     cells = []
     for n in names:
         r = measure(coegraph_rankings(sets[n], indexes[n], rrf), sets[n].queries)
