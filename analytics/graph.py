@@ -19,6 +19,17 @@ documents do: "why 3", "whys 2 and 4", "(why #3a)" name why ids; "root cause 2",
 the second root cause (the text counts from 1, the record from 0). Citations of whys or root
 causes the COE does not have are ignored. Nothing is inferred from shared vocabulary: a wrong
 edge would be worse than a missing one.
+
+This graph is an export, derived from the store: it is built on demand from the records and an
+analysis run, only by ``coe export graph`` (GraphML or JSON, for Gephi or Cytoscape), and no
+analytic reads it. ``coe analyze`` does not build it; themes, scores, follow-through, precedent
+search, lint and the report read the records and the run directly. The graph questions coegraph
+asks (how why-steps lead to themes) go to a second, smaller graph derived the same way,
+:func:`analytics.causal.causal_graph` (why-step clusters and themes, edges weighted by the
+chains that take each step): the dashboard's causal graph page draws it, walking back from the
+top themes along the heaviest incoming edges, and lists where a clicked cluster's chains lead;
+:mod:`analytics.causal` also answers the most probable paths from a cluster to a theme, the
+deepest recurring causes and centrality, which neither the CLI nor the dashboard calls yet.
 """
 
 from __future__ import annotations
