@@ -8,6 +8,7 @@ Files are read in sorted path order. Two different documents never share one COE
 whose record's id is already held by another file (stored, or read earlier in the run) fails,
 naming both, and the first keeps the id; the same file read again replaces its own records. A
 stored file that no longer exists hands its ids over (it was moved or renamed), with a warning.
+Each stored record is linted in the same transaction (:func:`analytics.lint_store.put_lint`).
 
 A document that held invalid values (a date that does not exist, a non-finite or oversized
 number, lone surrogates, a name that is not UTF-8: :mod:`analytics.parsers.invalid`) lands with
@@ -29,6 +30,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from analytics.lint_store import document_text, lint_rows, put_lint
 from analytics.parsers import (
     MAX_BYTES,
     ParseError,
@@ -285,9 +287,19 @@ def _ingest_one(
     if clash is not None:
         return FileResult(key, "failed", reason=clash)
     fmt = coes[0].source.format if coes else ""
+    # linted here, once per document version, from the text in hand: analyze would otherwise
+    # read every new document back from the store to lint it
+    try:
+        lint = lint_rows(coes, document_text(raw, fmt))
+    except Exception as exc:  # noqa: BLE001 - a lint bug must not cost the document
+        lint = []
+        warnings.append(
+            f"could not be linted ({type(exc).__name__}: {exc}); please report this with the file"
+        )
     conn.execute("SAVEPOINT document")
     try:
         put_document(conn, key, digest, fmt, raw, coes, new=key not in known)
+        put_lint(conn, lint)
     except sqlite3.OperationalError:
         raise  # the store's own trouble (disk full, read-only): the run stops, rolled back
     except (ValueError, TypeError, OverflowError, sqlite3.Error) as exc:

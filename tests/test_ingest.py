@@ -215,3 +215,39 @@ def test_sigkill_mid_ingest_leaves_the_previous_state(tmp_path):
     conn = open_store(store)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert [c.id for c in load_coes(conn)] == ["COE-2024-0001"]
+
+
+def test_ingest_lints_what_it_stores_so_analyze_lints_nothing(tmp_path):
+    from analytics.analyze import Settings, analyze
+    from analytics.lint_store import lint_changed, lint_key, stored_lint
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(3):
+        (docs / f"c{i}.md").write_text(GOOD.format(id=f"COE-2024-000{i}"))
+    # an unmarked blame of a person and a CSV of two records: findings with lines, two rows
+    (docs / "c0.md").write_text(
+        GOOD.format(id="COE-2024-0000").replace(
+            "40 minutes.", "40 minutes after Priya Sharma pushed a bad config."
+        )
+    )
+    (docs / "more.csv").write_text("id,title,root cause\nCOE-2024-0100,a,b\nCOE-2024-0101,c,d\n")
+    conn = open_store(tmp_path / "s.db")
+    ingest(conn, [docs], progress=False)
+    coes = load_coes(conn)
+    keys = dict(conn.execute("SELECT coe_id, sha256 FROM lint"))
+    assert keys == {c.id: lint_key(c) for c in coes} and len(keys) == 5
+    at_ingest = {c.id: stored_lint(conn, c.id) for c in coes}
+    assert any(f.rule == "names-individual" and f.line for f in at_ingest["COE-2024-0000"][1])
+    assert lint_changed(conn, coes) == 0
+    # analyze's catch-up (a store from before ingest linted) gives the same rows
+    conn.execute("DELETE FROM lint")
+    assert lint_changed(conn, coes) == 5
+    assert {c.id: stored_lint(conn, c.id) for c in coes} == at_ingest
+    # a changed document is linted again by ingest, and analyze still lints nothing
+    (docs / "c1.md").write_text(GOOD.format(id="COE-2024-0001").replace("## 5 Whys", "## Notes"))
+    ingest(conn, [docs], progress=False)
+    assert stored_lint(conn, "COE-2024-0001") != at_ingest["COE-2024-0001"]
+    messages: list[str] = []
+    analyze(conn, Settings(embedder="tfidf"), progress=False, log=messages.append)
+    assert any(", 0 linted" in m for m in messages), messages
