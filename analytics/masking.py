@@ -57,14 +57,51 @@ def entity_variants(name: str) -> set[str]:
 
 
 def entity_pattern(names: Iterable[str]) -> re.Pattern | None:
-    """One case-insensitive pattern matching every variant of every name, longest first."""
+    """One case-insensitive pattern matching every variant of every name, longest first.
+
+    >>> entity_pattern(["pay", "payments-api"]).sub("X", "pay, payments-api, payments apis")
+    'X, X, payments apis'
+    """
     variants = {v.lower() for n in names for v in entity_variants(n) if len(v) >= 3}
     if not variants:
         return None
-    alternatives = sorted(variants, key=lambda v: (-len(v), v))
-    return re.compile(
-        r"(?<![\w-])(?:" + "|".join(map(re.escape, alternatives)) + r")(?![\w-])", re.I
-    )
+    # The trie nests one group per character: a pasted paragraph in a services field would nest
+    # past the regex compiler's limits, so such names are plain alternatives, tried first.
+    long = sorted((v for v in variants if len(v) > _TRIE_DEPTH), key=lambda v: (-len(v), v))
+    short = _trie(v for v in variants if len(v) <= _TRIE_DEPTH)
+    arms = "|".join([*map(re.escape, long), *([short] if short else [])])
+    return re.compile(r"(?<![\w-])(?:" + arms + r")(?![\w-])", re.I)
+
+
+_TRIE_DEPTH = 100
+
+
+def _trie(words: Iterable[str]) -> str:
+    """A regex matching exactly ``words``, longest first, with shared prefixes factored out.
+
+    A plain alternation of every variant is tried alternative by alternative at each position of
+    a text: with a corpus's hundreds of names, masking whole documents took most of the precedent
+    index's build. Here one character picks one branch, and a longer word is tried before a
+    shorter one it extends, as the alternation sorted longest first did.
+
+    >>> _trie(["ab", "abc", "ad"])
+    'a(?:b(?:c)?|d)'
+    """
+    root: dict = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def branch(node: dict) -> str:
+        arms = [re.escape(ch) + branch(child) for ch, child in sorted(node.items()) if ch]
+        if not arms:
+            return ""
+        body = arms[0] if len(arms) == 1 else "(?:" + "|".join(arms) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return branch(root)
 
 
 # A one-word name that this many COEs which do not name it use as a word is a common word.
