@@ -15,6 +15,10 @@ statement distinct, so the embedding cost grows with the corpus as a real one's 
 4. ``analyze``: ``--analyze-n`` distinct COEs ingested into a fresh store, then a cold
    ``coe analyze --device D`` process, its wall time, peak RSS and stages (``--analyze-n 0``
    skips it).
+5. ``index`` (with ``--index``): the precedent index of that store built twice in this process,
+   cold (every passage of every document embedded on the device) and again from the vectors the
+   first build cached (what a build after an incremental analyze pays): seconds per 1,000 COEs
+   against the precedent-search issue's bar of 10.
 
 The JSON is rewritten after each part, so a run stopped by a time limit keeps what it measured:
 ``$OUT/gpu-{device}.json`` when ``$OUT`` is set (a device machine's output folder), else
@@ -173,8 +177,9 @@ def bench_ours(
     return rows, first
 
 
-def bench_analyze(n: int, seed: int, device: str) -> dict:
-    """A cold ``coe analyze`` of ``n`` distinct COEs in its own process, stage by stage."""
+def bench_analyze(n: int, seed: int, device: str, index: bool = False) -> dict:
+    """A cold ``coe analyze`` of ``n`` distinct COEs in its own process, stage by stage (and
+    with ``index`` the precedent index built on its store, cold and from cached vectors)."""
     from analytics.analysis import load_analysis
     from analytics.ingest import ingest
     from analytics.store import coe_count, open_store
@@ -194,7 +199,9 @@ def bench_analyze(n: int, seed: int, device: str) -> dict:
         if run["returncode"] != 0:
             return {"coes": coes, "ingest_s": t.wall_s, **run, "error": "coe analyze failed"}
         conn = open_store(store)
-        stages = load_analysis(conn).settings.get("timings", {})
+        analysis = load_analysis(conn)
+        stages = analysis.settings.get("timings", {})
+        built = bench_index(conn, analysis) if index else {}
         conn.close()
     share = stages.get("embed", 0) / run["wall_s"]
     return {
@@ -203,7 +210,21 @@ def bench_analyze(n: int, seed: int, device: str) -> dict:
         **run,
         "stages_s": stages,
         "embed_share": round(share, 3),
+        **built,
     }
+
+
+def bench_index(conn, analysis) -> dict:
+    from analytics.search import build_index
+
+    out = {}
+    for build in ("index_cold", "index_cached"):
+        with common.timed() as t:
+            index = build_index(conn, analysis)
+        per_1k = t.wall_s / max(len(index), 1) * 1000
+        out[build] = {"wall_s": round(t.wall_s, 1), "s_per_1000_coes": round(per_1k, 2)}
+        common.log(f"{build}: {t.wall_s:.1f}s ({per_1k:.2f} s per 1,000 COEs; target <= 10)")
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -229,6 +250,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=int,
         default=None,
         help="COEs for the cold analyze (default --n; 0: skip)",
+    )
+    parser.add_argument(
+        "--index", action="store_true", help="also build the precedent index on that store"
     )
     args = parser.parse_args(argv)
 
@@ -279,7 +303,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     analyze_n = args.n if args.analyze_n is None else args.analyze_n
     if analyze_n:
-        data["analyze"] = bench_analyze(analyze_n, args.seed, device)
+        data["analyze"] = bench_analyze(analyze_n, args.seed, device, args.index)
         common.log(f"analyze: {data['analyze']}")
         save(path, data)
     common.log(f"wrote {path}")
