@@ -24,7 +24,7 @@ import numpy as np
 
 from analytics.analysis import ROOT_CAUSE, WHY, Analysis, Cluster, Statement, statement_id
 from analytics.label import CTfidfLabeler
-from analytics.mechanisms import match
+from analytics.mechanisms import match, read_cues
 from analytics.record import COE, leaf_whys
 
 MECHANISM_PREFIX = "T-"
@@ -55,6 +55,7 @@ def match_mechanisms(
         elif s.kind == WHY:
             chain_of.setdefault(s.coe, []).append(s.text)
     out, memo = {}, ({} if cue_memo is None else cue_memo)
+    read_cues(mechanisms, [s.text for s in statements if s.kind in (ROOT_CAUSE, WHY)], memo)
     for coe, rows in rows_of.items():
         texts = [statements[i].text for i in rows]
         found = match(mechanisms, texts, vectors[rows], protos, memo, chain_of.get(coe, ()))

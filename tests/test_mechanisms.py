@@ -196,3 +196,30 @@ def test_the_middle_of_a_why_chain_names_specific_mechanisms_not_generic_gaps():
     assert IDS[match(MECHANISMS, leaf, vectors, protos, chain=chain)] == "config-push"
     # A generic gap stated only midway is no evidence: the chain's middle mentions one often.
     assert match(MECHANISMS, ["It broke."], vectors, protos, chain=leaf) is None
+
+
+def test_cues_read_in_bulk_across_processes_are_the_ones_read_one_by_one(monkeypatch):
+    from analytics import mechanisms
+
+    ms = load_taxonomy()
+    texts = [
+        f"{i}: the TLS certificate expired and the retry storm filled the disk" * (i % 3)
+        for i in range(60)
+    ]
+    monkeypatch.setattr(mechanisms, "PARALLEL_TEXTS", 10)
+    monkeypatch.setattr(mechanisms, "_CHUNK", 20)
+    monkeypatch.setattr("joblib.cpu_count", lambda **_: 2)
+    one_by_one = mechanisms._hits
+
+    def not_here(*_):
+        raise AssertionError("read in this process, not by the pool")
+
+    monkeypatch.setattr(mechanisms, "_hits", not_here)
+    bulk: dict = {}
+    mechanisms.read_cues(ms, texts, bulk)
+    monkeypatch.setattr(mechanisms, "_hits", one_by_one)
+    assert set(bulk) == set(texts)
+    for text in texts:
+        assert bulk[text].dtype == bool
+        assert (bulk[text] == mechanisms._hits(ms, text)).all()
+    assert any(bulk[t].any() for t in texts) and not bulk[texts[0]].any()
