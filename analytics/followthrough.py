@@ -159,6 +159,9 @@ def repeats_despite_action(
     for theme, members in by_theme.items():
         members.sort(key=lambda c: (c.date, c.id))
         dues_before: list[str] = []  # due dates of earlier done actions, sorted
+        # Earlier COEs with a done action, each with its first due date, in date order: the
+        # walk back for the telling one skips the (many) COEs that have none.
+        done_before: list[tuple[str, COE]] = []
         i = 0
         while i < len(members):
             # COEs of one day are not earlier than each other: judge the day, then add it.
@@ -169,20 +172,24 @@ def repeats_despite_action(
             for coe in members[i:j]:
                 count = bisect.bisect_right(dues_before, coe.date)
                 if count:
-                    found.append(_evidence(coe, theme, members[:i], count))
+                    found.append(_evidence(coe, theme, done_before, count))
             for coe in members[i:j]:
-                for action in coe.actions:
-                    if action.status == DONE and action.due:
-                        bisect.insort(dues_before, action.due)
+                dues = [a.due for a in coe.actions if a.status == DONE and a.due]
+                for due in dues:
+                    bisect.insort(dues_before, due)
+                if dues:
+                    done_before.append((min(dues), coe))
             i = j
     found.sort(key=lambda r: (r["date"], r["coe"]))
     return {r["coe"]: r for r in found}
 
 
-def _evidence(coe: COE, theme: str, earlier: list[COE], count: int) -> dict:
+def _evidence(coe: COE, theme: str, earlier: list[tuple[str, COE]], count: int) -> dict:
     # The most recent earlier COE with a qualifying action is the telling one: "fixed in X,
     # back again in Y". Walking back stops at the first, which is near in a recurring theme.
-    for x in reversed(earlier):
+    for first_due, x in reversed(earlier):
+        if first_due > coe.date:
+            continue
         hits = [(k, a) for k, a in enumerate(x.actions) if _qualifies(a, coe.date)]
         if hits:
             return {
