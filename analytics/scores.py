@@ -101,22 +101,25 @@ def _recurrence_links(analysis: Analysis, min_similarity: float) -> dict[str, di
     for s in analysis.statements:
         if s.kind == ROOT_CAUSE and s.cluster and not shallow_reason(s.text):
             texts[s.cluster][s.coe].append(s.masked or s.text)
+    # The vocabulary is every theme's (as it always was), though only discovered themes use it.
     corpus = [t for members in texts.values() for parts in members.values() for t in parts]
+    out: dict[str, dict[str, list[str]]] = {}
+    known = {t.id for t in analysis.themes if t.mechanism}
+    for theme in known & texts.keys():  # each COE was matched to the mechanism on its own evidence
+        ids = sorted(texts.pop(theme))
+        if len(ids) >= 2:
+            first = ids[: _NEIGHBOURS + 1]  # not every other member: themes hold thousands
+            out[theme] = {i: [j for j in first if j != i][:_NEIGHBOURS] for i in ids}
     if not corpus:
-        return {}
+        return out
     vec = TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(3, 5))
     try:
         vec.fit(corpus)
     except ValueError:  # no text long enough for a 3-gram
-        return {}
-    out: dict[str, dict[str, list[str]]] = {}
-    known = {t.id for t in analysis.themes if t.mechanism}
+        return out
     for theme, members in texts.items():
         ids = sorted(members)
         if len(ids) < 2:
-            continue
-        if theme in known:  # each COE was matched to the mechanism on its own evidence
-            out[theme] = {i: [j for j in ids if j != i][:_NEIGHBOURS] for i in ids}
             continue
         X = vec.transform([" ".join(members[i]) for i in ids])
         found: dict[str, list[str]] = {}
