@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import platform
 import resource
@@ -166,23 +167,62 @@ def max_rss_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+# Run as ``python -c _LAUNCHER FD ARGV...``: forks, execs ARGV in the grandchild, waits for it and
+# writes its "cpu_s max_rss_kib" to FD. On Linux a child's ru_maxrss starts at its parent's peak
+# (fork copies the high-water mark, exec keeps it), so a benchmark that had grown (generating a
+# 100,000-COE corpus in process: 1.7 GB) lent its own peak to every stage it ran. The launcher is a
+# bare interpreter (about 10 MiB), the only floor left under the command's own figure.
+_LAUNCHER = """
+import os, signal, sys
+fd = int(sys.argv[1])
+pid = os.fork()
+if pid == 0:
+    os.close(fd)
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+os.write(fd, f"{usage.ru_utime + usage.ru_stime} {usage.ru_maxrss}".encode())
+code = os.waitstatus_to_exitcode(status)
+if code < 0:  # die of the same signal, as the command did
+    if -code not in (signal.SIGKILL, signal.SIGSTOP):
+        signal.signal(-code, signal.SIG_DFL)
+    os.kill(os.getpid(), -code)
+sys.exit(code)
+"""
+
+
 def run_measured(argv: Sequence[str], *, cwd: Path = ROOT) -> dict[str, Any]:
     """Run a command to completion; its wall time, CPU time, peak RSS and output.
 
-    The peak RSS is the child's own (``wait4`` rusage), so nothing this process holds counts.
-    stdout is captured (a worker prints its JSON result there); stderr passes through.
+    CPU time and peak RSS are the command's own (``wait4`` rusage of a grandchild:
+    :data:`_LAUNCHER`), so nothing this process holds or held counts. stdout is captured (a
+    worker prints its JSON result there); stderr passes through.
     """
     t = time.perf_counter()
-    proc = subprocess.Popen(list(argv), cwd=cwd, stdout=subprocess.PIPE, text=True)
-    stdout = proc.stdout.read() if proc.stdout else ""
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    read, write = os.pipe()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _LAUNCHER, str(write), *argv],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            text=True,
+            pass_fds=(write,),
+        )
+    finally:
+        os.close(write)
+    with os.fdopen(read) as report:
+        stdout = proc.stdout.read() if proc.stdout else ""
+        proc.wait()
+        figures = report.read().split()
+    cpu_s, rss_kib = (float(x) for x in figures) if len(figures) == 2 else (math.nan, math.nan)
     return {
         "argv": list(argv),
         "returncode": proc.returncode,
         "wall_s": round(time.perf_counter() - t, 3),
-        "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
-        "max_rss_mib": round(usage.ru_maxrss / 1024, 1),
+        "cpu_s": round(cpu_s, 3),
+        "max_rss_mib": round(rss_kib / 1024, 1),
         "stdout": stdout,
     }
 
