@@ -35,6 +35,9 @@ def _corpus(root):
     (docs / "zz-dup.md").write_text(GOOD.format(id="COE-2025-0001", date="2025-03-01"))
     (docs / "zz-damage.md").write_text(GOOD.format(id="COE-2099-0001", date="2025-13-45"))
     (docs / "zz-bad.md").write_bytes(b"# COE-2099-0002: bad\n\xff\xfe\x00 not text\n")
+    # a name that is not UTF-8 travels to the other processes as surrogate escapes
+    with open(bytes(docs) + b"/zz-caf\xe9.md", "wb") as fh:
+        fh.write(GOOD.format(id="COE-2099-0003", date="2025-03-02").encode())
     (docs / "zz-two.csv").write_text(
         "id,title,root cause\nCOE-2099-0100,a,Human error\nCOE-2099-0101,c,d\n"
     )
@@ -77,6 +80,7 @@ def test_several_processes_store_and_report_what_one_does(tmp_path, monkeypatch)
     assert several == one
     first, again, rows = several
     assert any("already held by" in (r["reason"] or "") for r in first)
+    assert any(w.startswith("invalid file name: not UTF-8") for r in first for w in r["warnings"])
     statuses = {r["status"] for r in first}
     assert statuses == {"ingested", "failed"} and {r["status"] for r in again} <= {
         "unchanged",
