@@ -28,8 +28,8 @@ open (that is a late fix, shown as overdue, not an action that failed).
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
+import heapq
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 
@@ -158,10 +158,12 @@ def repeats_despite_action(
     found: list[dict] = []
     for theme, members in by_theme.items():
         members.sort(key=lambda c: (c.date, c.id))
-        dues_before: list[str] = []  # due dates of earlier done actions, sorted
-        # Earlier COEs with a done action, each with its first due date, in date order: the
-        # walk back for the telling one skips the (many) COEs that have none.
-        done_before: list[tuple[str, COE]] = []
+        # Done actions of earlier days not yet due by the day judged, as (due, member index).
+        # Days only move forward, so an action due by one day is due by every later one: each
+        # is counted once, and the latest COE with a counted action is the telling one.
+        pending: list[tuple[str, int]] = []
+        count = 0
+        latest = -1
         i = 0
         while i < len(members):
             # COEs of one day are not earlier than each other: judge the day, then add it.
@@ -169,49 +171,46 @@ def repeats_despite_action(
             j = i
             while j < len(members) and members[j].date == day:
                 j += 1
-            for coe in members[i:j]:
-                count = bisect.bisect_right(dues_before, coe.date)
-                if count:
-                    found.append(_evidence(coe, theme, done_before, count))
-            for coe in members[i:j]:
-                dues = [a.due for a in coe.actions if a.status == DONE and a.due]
-                for due in dues:
-                    bisect.insort(dues_before, due)
-                if dues:
-                    done_before.append((min(dues), coe))
+            while pending and pending[0][0] <= day:
+                latest = max(latest, heapq.heappop(pending)[1])
+                count += 1
+            if count:
+                for coe in members[i:j]:
+                    found.append(_evidence(coe, theme, members[latest], count))
+            for k in range(i, j):
+                for action in members[k].actions:
+                    if action.status == DONE and action.due:
+                        heapq.heappush(pending, (action.due, k))
             i = j
     found.sort(key=lambda r: (r["date"], r["coe"]))
     return {r["coe"]: r for r in found}
 
 
-def _evidence(coe: COE, theme: str, earlier: list[tuple[str, COE]], count: int) -> dict:
-    # The most recent earlier COE with a qualifying action is the telling one: "fixed in X,
-    # back again in Y". Walking back stops at the first, which is near in a recurring theme.
-    for first_due, x in reversed(earlier):
-        if first_due > coe.date:
-            continue
-        hits = [(k, a) for k, a in enumerate(x.actions) if _qualifies(a, coe.date)]
-        if hits:
-            return {
-                "coe": coe.id,
-                "theme": theme,
-                "date": coe.date,
-                "after": x.id,
-                "after_date": x.date,
-                "actions": [statement_id(x.id, ACTION, k) for k, _a in hits],
-                "action_details": [
-                    {
-                        "id": statement_id(x.id, ACTION, k),
-                        "title": a.title,
-                        "due": a.due,
-                        "status": a.status,
-                        "owner": a.owner,
-                    }
-                    for k, a in hits
-                ],
-                "actions_before": count,
+def _evidence(coe: COE, theme: str, x: COE, count: int) -> dict:
+    # ``x`` is the most recent earlier COE with a qualifying action, the telling one: "fixed in
+    # X, back again in Y".
+    hits = [(k, a) for k, a in enumerate(x.actions) if _qualifies(a, coe.date)]
+    if not hits:
+        raise AssertionError("the telling COE must have a qualifying action")
+    return {
+        "coe": coe.id,
+        "theme": theme,
+        "date": coe.date,
+        "after": x.id,
+        "after_date": x.date,
+        "actions": [statement_id(x.id, ACTION, k) for k, _a in hits],
+        "action_details": [
+            {
+                "id": statement_id(x.id, ACTION, k),
+                "title": a.title,
+                "due": a.due,
+                "status": a.status,
+                "owner": a.owner,
             }
-    raise AssertionError("a counted qualifying action must belong to an earlier COE")
+            for k, a in hits
+        ],
+        "actions_before": count,
+    }
 
 
 def _qualifies(action: Action, by: str) -> bool:

@@ -131,6 +131,20 @@ def test_evidence_is_the_most_recent_qualifying_coe() -> None:
     assert found["C2"]["actions_before"] == 2
 
 
+def test_a_later_coe_is_the_evidence_once_its_action_is_due() -> None:
+    coes = [
+        _coe("C1", "2025-01-01", _act("2025-01-10", "done")),
+        _coe("C2", "2025-02-01", _act("2025-03-15", "done")),
+        _coe("C3", "2025-03-01"),  # C2's action not due yet: after C1
+        _coe("C4", "2025-04-01"),  # now it is: after C2, the most recent
+    ]
+    found = repeats_despite_action(coes, dict.fromkeys(("C1", "C2", "C3", "C4"), "T1"))
+    assert [(c, found[c]["after"], found[c]["actions_before"]) for c in ("C3", "C4")] == [
+        ("C3", "C1", 1),
+        ("C4", "C2", 2),
+    ]
+
+
 def _analysis(coe_theme: dict[str, str]) -> Analysis:
     themes = tuple(
         Cluster(t, "root_cause", f"label {t}", (), "", (), ())
