@@ -26,6 +26,8 @@ import hashlib
 import os
 import re
 import sqlite3
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -309,14 +311,37 @@ def _prepare_all(
     # joblib's loky processes (as analytics.mechanisms): a fresh interpreter, not a fork of this
     # one in the middle of a store transaction; results come back in order, a few chunks ahead.
     run = Parallel(n_jobs=workers, return_as="generator")
-    for prepared in run(delayed(_prepare_chunk)(chunk, mapping) for chunk in chunks):
+    jobs = (delayed(_prepare_chunk)(chunk, mapping, os.getpid()) for chunk in chunks)
+    for prepared in run(jobs):
         yield from prepared
 
 
 def _prepare_chunk(
-    chunk: list[tuple[Path, str | None]], mapping: dict[str, str] | None
+    chunk: list[tuple[Path, str | None]], mapping: dict[str, str] | None, owner: int
 ) -> list[FileResult | _Prepared]:
+    if os.getppid() == owner:  # a worker of the ingesting process, not that process itself
+        _exit_with_parent()
     return [_prepare(path, digest, mapping) for path, digest in chunk]
+
+
+_watching = threading.Event()
+
+
+def _exit_with_parent() -> None:
+    """End this worker within a second of the process it works for: an ingest killed with
+    SIGKILL (its transaction rolled back) otherwise leaves loky's workers behind, still reading
+    its queued documents and then waiting on its queue for good."""
+    if _watching.is_set():
+        return
+    _watching.set()
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _prepare(
